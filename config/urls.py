@@ -1,0 +1,33 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+
+from config import views
+from tenancy.forms import EmailAuthenticationForm
+
+admin.site.site_header = "AI Skills administration"
+admin.site.site_title = "AI Skills admin"
+
+urlpatterns = [
+    path("", views.dashboard, name="dashboard"),
+    path("healthz", views.healthz, name="healthz"),
+    path(
+        "accounts/login/",
+        auth_views.LoginView.as_view(
+            authentication_form=EmailAuthenticationForm, redirect_authenticated_user=True
+        ),
+        name="login",
+    ),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("skills/", include("skills.urls")),
+    path("portfolio/", include("portfolio.urls")),
+    path("messages/", include("messaging.urls")),
+    path("workshops/", include("workshops.urls")),
+    path("crm/", include("crm_artifacts.urls")),
+    path("api/", include("crm_artifacts.api_urls")),
+    path("admin/", admin.site.urls),
+]
+
+handler403 = "config.views.permission_denied"
+handler404 = "config.views.page_not_found"
+handler500 = "config.views.server_error"

@@ -1,0 +1,70 @@
+"""Project-wide pages: the dashboard, the health check, placeholders and error pages."""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.db import connection
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+# Each area contributes a card through `<app>.selectors.dashboard_card(user)`;
+# an area whose app has not landed yet shows as "not available yet".
+DASHBOARD_AREAS = [
+    ("portfolio", "Portfolio"),
+    ("skills", "Skills"),
+    ("messaging", "Messages"),
+    ("workshops", "Workshops"),
+    ("crm_artifacts", "CRM proposals"),
+]
+
+
+def _card(app: str, title: str, user: Any) -> dict[str, Any]:
+    try:
+        selectors = importlib.import_module(f"{app}.selectors")
+    except ModuleNotFoundError:
+        selectors = None
+    card_for = getattr(selectors, "dashboard_card", None)
+    if card_for is None:
+        return {"title": title, "available": False}
+    return {"available": True, **card_for(user)}
+
+
+@login_required
+def dashboard(request: HttpRequest) -> HttpResponse:
+    cards = [_card(app, title, request.user) for app, title in DASHBOARD_AREAS]
+    return render(request, "dashboard.html", {"cards": cards})
+
+
+@never_cache
+@require_GET
+def healthz(request: HttpRequest) -> JsonResponse:
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    except Exception as error:  # any database failure means "not healthy"
+        return JsonResponse({"status": "error", "database": str(error)[:200]}, status=503)
+    return JsonResponse({"status": "ok", "database": "ok"})
+
+
+@login_required
+def not_available(request: HttpRequest, area: str, **kwargs: Any) -> HttpResponse:
+    return render(request, "not_available.html", {"area": area}, status=200)
+
+
+def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
+    return render(request, "404.html", status=404)
+
+
+def permission_denied(request: HttpRequest, exception: Exception) -> HttpResponse:
+    message = str(exception) or "You are not allowed to do that."
+    return render(request, "403.html", {"message": message}, status=403)
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    return render(request, "500.html", status=500)

@@ -1,0 +1,2 @@
+# The CRM JSON API lands with the CRM issue.
+urlpatterns: list = []

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class CrmArtifactsConfig(AppConfig):
+    name = "crm_artifacts"
+    verbose_name = "CRM proposals"

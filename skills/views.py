@@ -1,0 +1,70 @@
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+
+from skills import services
+from skills.forms import SkillForm
+from skills.models import Skill
+from skills.selectors import skill_ancestors, skill_tree
+from tenancy.shortcuts import get_tenant_object_or_404
+
+
+def _apply_errors(form: SkillForm, error: ValidationError) -> None:
+    for field, messages_ in error.message_dict.items():
+        for message in messages_:
+            form.add_error(field if field in form.fields else None, message)
+
+
+@login_required
+def skill_list(request: HttpRequest) -> HttpResponse:
+    rows = skill_tree(tenant_id=request.user.tenant_id)
+    return render(request, "skills/list.html", {"rows": rows})
+
+
+@login_required
+def skill_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    skill = get_tenant_object_or_404(
+        Skill.objects.select_related("author", "parent"), request, pk=pk
+    )
+    children = skill.children.select_related("author").order_by("name")
+    return render(
+        request,
+        "skills/detail.html",
+        {"skill": skill, "ancestors": skill_ancestors(skill=skill), "children": children},
+    )
+
+
+@login_required
+def skill_create(request: HttpRequest) -> HttpResponse:
+    form = SkillForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            skill = services.skill_create(author=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            _apply_errors(form, error)
+        else:
+            messages.success(request, f"Skill “{skill.name}” created.")
+            return redirect("skills:detail", pk=skill.pk)
+    return render(request, "skills/form.html", {"form": form, "skill": None})
+
+
+@login_required
+def skill_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    skill = get_tenant_object_or_404(Skill, request, pk=pk)
+    if skill.author_id != request.user.pk:
+        raise PermissionDenied(services.ONLY_AUTHOR_EDITS)
+    initial = {"name": skill.name, "description": skill.description, "parent": skill.parent}
+    form = SkillForm(request.POST or None, initial=initial, user=request.user, skill=skill)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.skill_update(skill=skill, user=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            _apply_errors(form, error)
+        else:
+            messages.success(request, f"Skill “{skill.name}” saved.")
+            return redirect("skills:detail", pk=skill.pk)
+    return render(request, "skills/form.html", {"form": form, "skill": skill})

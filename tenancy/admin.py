@@ -1,0 +1,102 @@
+"""Admin for tenants and users, and the mixin every tenant model's admin uses.
+
+Tenant admins (staff users) work inside their own tenant: row-level security
+already limits tenant tables to it, and `TenantAdminMixin` fills in the tenant
+on new objects. Users are a global table, so their admin filters by tenant
+explicitly; only superusers see other tenants' users and the tenant list.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.forms import UserChangeForm, UserCreationForm
+from django.db.models import QuerySet
+from django.http import HttpRequest
+
+from tenancy.models import Tenant, User
+
+
+class TenantAdminMixin:
+    """For ModelAdmins of tenant models: hide the tenant, set it from the admin user."""
+
+    exclude: tuple[str, ...] = ("tenant",)
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        if not change and not obj.tenant_id:
+            obj.tenant_id = request.user.tenant_id
+        super().save_model(request, obj, form, change)  # type: ignore[misc]
+
+
+@admin.register(Tenant)
+class TenantAdmin(admin.ModelAdmin):
+    list_display = ["name", "slug", "created_at"]
+    search_fields = ["name", "slug"]
+    list_filter = ["created_at"]
+    prepopulated_fields = {"slug": ["name"]}
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return request.user.is_superuser
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Tenant]:
+        qs = super().get_queryset(request)
+        return qs if request.user.is_superuser else qs.filter(pk=request.user.tenant_id)
+
+
+class TenantUserCreationForm(UserCreationForm):
+    class Meta:
+        model = User
+        fields = ["email", "display_name", "tenant"]
+
+
+class TenantUserChangeForm(UserChangeForm):
+    class Meta:
+        model = User
+        fields = "__all__"
+
+
+@admin.register(User)
+class UserAdmin(DjangoUserAdmin):
+    form = TenantUserChangeForm
+    add_form = TenantUserCreationForm
+    ordering = ["email"]
+    list_display = ["email", "display_name", "tenant", "is_staff", "is_active", "last_login"]
+    list_filter = ["tenant", "is_staff", "is_superuser", "is_active"]
+    search_fields = ["email", "display_name"]
+    list_select_related = ["tenant"]
+    fieldsets = [
+        (None, {"fields": ["email", "password"]}),
+        ("Profile", {"fields": ["display_name", "tenant"]}),
+        ("Permissions", {"fields": ["is_active", "is_staff", "is_superuser", "groups"]}),
+        ("Dates", {"fields": ["last_login", "date_joined"]}),
+    ]
+    add_fieldsets = [
+        (
+            None,
+            {
+                "classes": ["wide"],
+                "fields": ["email", "display_name", "tenant", "password1", "password2"],
+            },
+        )
+    ]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[User]:
+        qs = super().get_queryset(request)
+        return qs if request.user.is_superuser else qs.filter(tenant_id=request.user.tenant_id)
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        readonly = list(super().get_readonly_fields(request, obj))
+        if not request.user.is_superuser:
+            # A tenant admin can neither move people between tenants nor
+            # hand out platform-wide powers.
+            readonly += ["is_superuser", "groups"]
+            if obj is not None:
+                readonly.append("tenant")
+        return readonly
+
+    def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any):
+        if db_field.name == "tenant" and not request.user.is_superuser:
+            kwargs["queryset"] = Tenant.objects.filter(pk=request.user.tenant_id)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)

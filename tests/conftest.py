@@ -1,0 +1,82 @@
+"""Personas for every test: alice owns things, bob is her teammate at Acme,
+carol is the outsider at Globex. Apps add their own fixtures beside their tests."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+
+import pytest
+from django.test import Client
+
+from tenancy.context import tenant_context
+from tenancy.models import Tenant, User
+from tests.factories import TenantFactory, UserFactory
+
+# pytest-playwright's sync API keeps an event loop in the test thread; Django
+# refuses ORM calls there unless this is set (browser tests only need it, but
+# it must be set before Django first checks it).
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings) -> None:
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def acme(db) -> Tenant:
+    return TenantFactory(name="Acme", slug="acme")
+
+
+@pytest.fixture
+def globex(db) -> Tenant:
+    return TenantFactory(name="Globex", slug="globex")
+
+
+@pytest.fixture
+def alice(acme) -> User:
+    return UserFactory(email="alice@acme.test", display_name="Alice Archer", tenant=acme)
+
+
+@pytest.fixture
+def bob(acme) -> User:
+    return UserFactory(email="bob@acme.test", display_name="Bob Baker", tenant=acme)
+
+
+@pytest.fixture
+def carol(globex) -> User:
+    return UserFactory(email="carol@globex.test", display_name="Carol Chen", tenant=globex)
+
+
+@pytest.fixture
+def client_for() -> Callable[[User], Client]:
+    """A signed-in test client per user: `client_for(alice).get(...)`."""
+
+    def make(user: User) -> Client:
+        client = Client()
+        client.force_login(user)
+        return client
+
+    return make
+
+
+@pytest.fixture
+def alice_client(client_for, alice) -> Client:
+    return client_for(alice)
+
+
+@pytest.fixture
+def in_tenant() -> Callable[[Tenant | User], object]:
+    """`with in_tenant(alice):` reads and writes as alice's tenant in a test body."""
+
+    def enter(who: Tenant | User):
+        return tenant_context(who.tenant_id if isinstance(who, User) else who)
+
+    return enter
+
+
+@pytest.fixture
+def acme_context(acme) -> Iterator[None]:
+    with tenant_context(acme):
+        yield
