@@ -49,14 +49,14 @@ class HTTPAssistant:
         try:
             with urllib.request.urlopen(request, timeout=self.timeout) as response:
                 raw = response.read(MAX_RESPONSE_BYTES + 1)
-        except (TimeoutError, socket.timeout) as error:
+        except TimeoutError as error:
             raise AssistantTimeout(TIMEOUT_MESSAGE) from error
         except urllib.error.HTTPError as error:
             raise AssistantError(
                 f"The assistant answered with an error (HTTP {error.code}). Try again later."
             ) from error
         except urllib.error.URLError as error:
-            if isinstance(error.reason, (TimeoutError, socket.timeout)):
+            if isinstance(error.reason, TimeoutError):
                 raise AssistantTimeout(TIMEOUT_MESSAGE) from error
             raise AssistantError(UNREACHABLE_MESSAGE) from error
         except OSError as error:
