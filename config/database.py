@@ -34,6 +34,26 @@ def _quiet_runtime_dir() -> None:
         os.environ["XDG_RUNTIME_DIR"] = str(runtime)
 
 
+def _forget_dead_handles(pgdata: Path) -> None:
+    """Drop pids of processes that died without detaching (SIGTERM, SIGKILL).
+
+    pgserver stops the cluster when the last attached process exits, counting
+    them in .handle_pids.json; a stale pid there would keep it running forever.
+    """
+    import json
+
+    import psutil
+
+    handles = pgdata / ".handle_pids.json"
+    try:
+        pids = json.loads(handles.read_text())
+    except (OSError, ValueError):
+        return
+    alive = [pid for pid in pids if psutil.pid_exists(pid)]
+    if alive != pids:
+        handles.write_text(json.dumps(alive))
+
+
 def embedded_database(data_dir: Path) -> dict[str, Any]:
     """Start or attach to the embedded cluster and return a DATABASES entry.
 
@@ -47,6 +67,7 @@ def embedded_database(data_dir: Path) -> dict[str, Any]:
     from psycopg import sql
 
     data_dir.mkdir(parents=True, exist_ok=True)
+    _forget_dead_handles(data_dir / "pg")
     server = pgserver.get_server(data_dir / "pg", cleanup_mode="stop")
     info = server.get_postmaster_info()
 
