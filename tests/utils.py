@@ -27,3 +27,20 @@ def assert_constant_queries(
     assert small == large, f"queries grew from {small} to {large} with more rows"
     if limit is not None:
         assert large <= limit, f"{large} queries, more than the {limit} expected"
+
+
+def assert_uses_index(queryset: Any, table: str) -> str:
+    """EXPLAIN the queryset with sequential scans discouraged and assert `table`
+    is read through an index. Returns the plan for further asserts.
+
+    Test tables are tiny, so the planner would happily scan them; with
+    enable_seqscan off it still seq-scans a table only when no index fits.
+    """
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        sql, params = queryset.query.sql_with_params()
+        cursor.execute(f"EXPLAIN {sql}", params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+        cursor.execute("SET LOCAL enable_seqscan = on")
+    assert f"Seq Scan on {table}" not in plan, plan
+    return plan

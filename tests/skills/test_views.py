@@ -107,3 +107,13 @@ def test_parent_choices_are_limited_to_my_tenant(alice_client, alice, carol, in_
     assert "Select a valid choice" in response.text
     with in_tenant(alice):
         assert Skill.objects.get(pk=skill.pk).parent_id is None
+
+
+def test_the_list_query_uses_an_index(alice, in_tenant):
+    from tests.utils import assert_uses_index
+
+    SkillFactory(author=alice)
+    with in_tenant(alice):
+        assert_uses_index(
+            Skill.objects.for_tenant(alice.tenant_id).order_by("name"), "skills_skill"
+        )
