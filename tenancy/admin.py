@@ -86,6 +86,11 @@ class UserAdmin(DjangoUserAdmin):
         qs = super().get_queryset(request)
         return qs if request.user.is_superuser else qs.filter(tenant_id=request.user.tenant_id)
 
+    def get_list_filter(self, request: HttpRequest) -> list[str]:
+        # The tenant filter would list every organisation's name.
+        filters = list(super().get_list_filter(request))
+        return filters if request.user.is_superuser else [f for f in filters if f != "tenant"]
+
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
         readonly = list(super().get_readonly_fields(request, obj))
         if not request.user.is_superuser:

@@ -85,3 +85,39 @@ def test_admin_is_scoped_to_the_tenant_admins_own_tenant(client_for, alice, caro
     assert response.status_code == 200
     assert "Acme admin skill" in response.text
     assert "Globex admin skill" not in response.text
+
+
+def test_tenant_admin_sees_only_their_tenants_users(client_for, alice, bob, carol):
+    from tenancy.demo import tenant_admin_group
+
+    alice.is_staff = True
+    alice.save()
+    alice.groups.add(tenant_admin_group())
+    response = client_for(alice).get("/admin/tenancy/user/")
+    assert response.status_code == 200
+    assert "bob@acme.test" in response.text
+    assert "carol@globex.test" not in response.text
+    assert "Globex" not in response.text  # not even as a filter choice
+    assert client_for(alice).get(f"/admin/tenancy/user/{carol.pk}/change/").status_code == 302
+
+
+def test_tenant_admin_can_manage_skills_in_the_admin(client_for, alice, in_tenant):
+    from skills.models import Skill
+    from tenancy.demo import tenant_admin_group
+
+    alice.is_staff = True
+    alice.save()
+    alice.groups.add(tenant_admin_group())
+    client = client_for(alice)
+    response = client.post(
+        "/admin/skills/skill/add/", {"name": "Admin-made", "description": "", "author": alice.pk}
+    )
+    assert response.status_code == 302
+    with in_tenant(alice):
+        assert Skill.objects.get(name="Admin-made").tenant_id == alice.tenant_id
+    # The services' rules hold in the admin too: a duplicate name is a form error.
+    response = client.post(
+        "/admin/skills/skill/add/", {"name": "admin-made", "description": "", "author": alice.pk}
+    )
+    assert response.status_code == 200
+    assert "already has a skill with this name" in response.text
