@@ -1,10 +1,12 @@
-# Placeholder until the messaging issue lands: every URL shows "not available yet".
-from django.urls import path, re_path
+from django.urls import path
 
-from config.views import not_available
+from messaging import views
 
 app_name = "messaging"
 urlpatterns = [
-    path("", not_available, {"area": "Messages"}, name="inbox"),
-    re_path(r"^.+$", not_available, {"area": "Messages"}),
+    path("", views.inbox, name="inbox"),
+    path("unread-count/", views.unread_badge, name="unread_count"),
+    path("<int:pk>/read/", views.message_action, {"action": "read"}, name="read"),
+    path("<int:pk>/accept/", views.message_action, {"action": "accept"}, name="accept"),
+    path("<int:pk>/decline/", views.message_action, {"action": "decline"}, name="decline"),
 ]

@@ -1,5 +1,6 @@
 from django.urls import path
 
+from messaging.views import skill_propose
 from skills import views
 
 app_name = "skills"
@@ -8,4 +9,5 @@ urlpatterns = [
     path("new/", views.skill_create, name="new"),
     path("<int:pk>/", views.skill_detail, name="detail"),
     path("<int:pk>/edit/", views.skill_edit, name="edit"),
+    path("<int:pk>/propose/", skill_propose, name="propose"),  # a message to the author
 ]

@@ -1,0 +1,60 @@
+"""Reads of skill messages: inbox, sent box, the unread count, the dashboard card."""
+
+from __future__ import annotations
+
+from django.core.paginator import Page, Paginator
+from django.db.models import Count, Q
+from django.urls import reverse
+
+from messaging.models import SkillMessage, SkillMessageQuerySet
+from tenancy.models import User
+
+PAGE_SIZE = 50
+
+
+def _with_related(qs: SkillMessageQuerySet) -> SkillMessageQuerySet:
+    # One query per page whatever its size: every name a row shows comes along.
+    return qs.select_related(
+        "from_user", "to_user", "subject_skill", "proposed_parent_skill"
+    ).order_by("-created_at", "-id")
+
+
+def _page(qs: SkillMessageQuerySet, page: int | str | None) -> Page:
+    result = Paginator(qs, PAGE_SIZE).get_page(page)
+    # Read now, inside the caller's tenant context, not whenever a template
+    # first iterates (row-level security would show nothing outside it).
+    result.object_list = list(result.object_list)
+    return result
+
+
+def messages_for_user(*, user: User, page: int | str | None = 1) -> Page:
+    """The user's inbox, newest first, PAGE_SIZE per page (out-of-range pages clamp)."""
+    return _page(_with_related(SkillMessage.objects.received_by(user)), page)
+
+
+def sent_messages_for_user(*, user: User, page: int | str | None = 1) -> Page:
+    """What the user sent, newest first, with each message's status."""
+    return _page(_with_related(SkillMessage.objects.sent_by(user)), page)
+
+
+def message_for_row(*, pk: int) -> SkillMessage:
+    """One message with what its inbox row shows (after an action changed it)."""
+    return _with_related(SkillMessage.objects.all()).get(pk=pk)
+
+
+def unread_count(*, user: User) -> int:
+    """Unread messages in the user's inbox: one COUNT on the partial unread index."""
+    return SkillMessage.objects.received_by(user).unread().count()
+
+
+def dashboard_card(user: User) -> dict:
+    counts = SkillMessage.objects.received_by(user).aggregate(
+        unread=Count("id", filter=Q(read_at__isnull=True)),
+        pending=Count("id", filter=Q(status=SkillMessage.Status.PENDING)),
+    )
+    return {
+        "title": "Messages",
+        "value": counts["unread"],
+        "detail": f"unread · {counts['pending']} waiting for your answer",
+        "url": reverse("messaging:inbox"),
+    }

@@ -1,0 +1,102 @@
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_POST
+from django_htmx.http import trigger_client_event
+
+from messaging import selectors, services
+from messaging.forms import ProposeGroupingForm
+from messaging.models import SkillMessage
+from skills.models import Skill
+from tenancy.shortcuts import get_tenant_object_or_404
+
+# Sent to the page after every change to an inbox: the nav badge listens.
+MESSAGES_CHANGED = "messages-changed"
+
+
+@login_required
+@require_POST
+def skill_propose(request: HttpRequest, pk: int) -> HttpResponse:
+    """POST /skills/<id>/propose/: a proposal to the skill's author."""
+    skill = get_tenant_object_or_404(Skill.objects.select_related("author"), request, pk=pk)
+    form = ProposeGroupingForm(request.POST, user=request.user, skill=skill)
+    sent = None
+    if form.is_valid():
+        try:
+            sent = services.send_skill_message(
+                sender=request.user, subject_skill=skill, **form.cleaned_data
+            )
+        except ValidationError as error:
+            form.add_service_errors(error)
+    if sent is not None:
+        if not request.htmx:
+            messages.success(request, f"Proposal sent to {skill.author}.")
+            return redirect("skills:detail", pk=skill.pk)
+        form = ProposeGroupingForm(user=request.user, skill=skill)  # ready for another
+    context = {"show": True, "skill": skill, "form": form, "sent": sent}
+    if request.htmx:
+        return render(request, "messaging/partials/propose_form.html", context)
+    return render(request, "messaging/propose.html", context)
+
+
+@login_required
+@require_GET
+def inbox(request: HttpRequest) -> HttpResponse:
+    box = "sent" if request.GET.get("box") == "sent" else "inbox"
+    read = selectors.sent_messages_for_user if box == "sent" else selectors.messages_for_user
+    page = read(user=request.user, page=request.GET.get("page"))
+    return render(request, "messaging/inbox.html", {"page": page, "box": box})
+
+
+# What each inbox button does, and what a plain request is told afterwards.
+ACTIONS: dict[str, tuple[Callable[..., SkillMessage], str]] = {
+    "read": (services.mark_read, "Marked as read."),
+    "accept": (services.accept, "Accepted: the skill is grouped under its new parent."),
+    "decline": (services.decline, "Declined: the skill stays where it was."),
+}
+
+
+@login_required
+@require_POST
+def message_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    """POST /messages/<id>/read|accept|decline/: the row back to htmx, else a redirect."""
+    service, done = ACTIONS[action]
+    # Only the recipient's own messages are found: anyone else gets a 404,
+    # the same answer as for another tenant's id.
+    message = get_tenant_object_or_404(
+        SkillMessage.objects.received_by(request.user), request, pk=pk
+    )
+    error = None
+    try:
+        service(message=message, user=request.user)
+    except ValidationError as refusal:
+        error = " ".join(refusal.messages)
+    if request.htmx:
+        row = selectors.message_for_row(pk=message.pk)
+        context = {"m": row, "box": "inbox", "error": error}
+        response = render(request, "messaging/inbox.html#message_row", context)
+        return trigger_client_event(response, MESSAGES_CHANGED)
+    if error:
+        messages.error(request, error)
+    else:
+        messages.success(request, done)
+    return redirect("messaging:inbox")
+
+
+@never_cache
+@require_GET
+def unread_badge(request: HttpRequest) -> HttpResponse:
+    """The nav badge fragment, polled by htmx."""
+    if not request.user.is_authenticated:
+        # A poll from a page whose session ended: 204 makes htmx swap
+        # nothing, rather than a login page inside the nav.
+        return HttpResponse(status=204)
+    count = selectors.unread_count(user=request.user)
+    return render(request, "messaging/partials/unread_badge.html", {"count": count})
