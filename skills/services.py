@@ -7,7 +7,7 @@ so the cycle rule holds on every path.
 from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 
 from skills.models import DESCRIPTION_MAX_LENGTH, NAME_MAX_LENGTH, Skill
 from tenancy.models import User
@@ -20,6 +20,29 @@ PARENT_IS_SELF = "A skill cannot be grouped under itself."
 PARENT_MAKES_CYCLE = "That parent is grouped under this skill already; the grouping would loop."
 PARENT_OTHER_TENANT = "That parent skill does not exist."
 ONLY_AUTHOR_EDITS = "Only the skill's author can edit it."
+
+
+# Namespace of the per-tenant advisory lock that serialises moves in the tree.
+TREE_LOCK_NAMESPACE = 0x736B  # "sk"
+
+
+def _lock_tree(tenant_id: int) -> None:
+    """Serialise tree moves within a tenant until the transaction ends.
+
+    Locking only the moved row is not enough: "A under B" and "B under A" lock
+    different rows, both pass the cycle check, and together they make a loop.
+    """
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [TREE_LOCK_NAMESPACE, tenant_id])
+
+
+def _save(skill: Skill, **kwargs) -> None:
+    # The unique constraint is the last word when two people pick one name at once.
+    try:
+        with transaction.atomic():
+            skill.save(**kwargs)
+    except IntegrityError as error:
+        raise ValidationError({"name": NAME_TAKEN}) from error
 
 
 def would_create_cycle(*, skill: Skill, parent: Skill | None) -> bool:
@@ -90,7 +113,7 @@ def skill_create(
     skill = Skill(tenant_id=author.tenant_id, author=author, name=name, description=description)
     validate_parent(skill=skill, parent=parent)
     skill.parent = parent
-    skill.save()
+    _save(skill)
     return skill
 
 
@@ -103,11 +126,11 @@ def skill_update(
     name, description = validate_skill(
         tenant_id=skill.tenant_id, name=name, description=description, skill=skill
     )
-    # Lock the row so a concurrent grouping accept cannot interleave.
-    Skill.objects.select_for_update().filter(pk=skill.pk).first()
+    if parent is not None and parent.pk != skill.parent_id:
+        _lock_tree(skill.tenant_id)
     validate_parent(skill=skill, parent=parent)
     skill.name, skill.description, skill.parent = name, description, parent
-    skill.save(update_fields=["name", "description", "parent", "updated_at"])
+    _save(skill, update_fields=["name", "description", "parent", "updated_at"])
     return skill
 
 
@@ -118,6 +141,8 @@ def skill_set_parent(*, skill: Skill, parent: Skill | None) -> Skill:
     Callers decide who may do it (the author editing, or the author accepting a
     proposal); this only guards the tree.
     """
+    if parent is not None:
+        _lock_tree(skill.tenant_id)
     locked = Skill.objects.select_for_update().get(pk=skill.pk)
     validate_parent(skill=locked, parent=parent)
     locked.parent = parent
