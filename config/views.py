@@ -8,7 +8,8 @@ from typing import Any
 from django.contrib.auth.decorators import login_required
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.templatetags.static import static
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
@@ -50,6 +51,11 @@ def healthz(request: HttpRequest) -> JsonResponse:
     except Exception as error:  # any database failure means "not healthy"
         return JsonResponse({"status": "error", "database": str(error)[:200]}, status=503)
     return JsonResponse({"status": "ok", "database": "ok"})
+
+
+def favicon(request: HttpRequest) -> HttpResponse:
+    # Resolved per request: the manifest storage has no URL before collectstatic.
+    return redirect(static("favicon.svg"), permanent=True)
 
 
 @login_required
