@@ -122,3 +122,45 @@ def _format_item(label: str, value: Any, indent: str) -> list[str]:
 def format_artifact(*, name: str, artifact: dict[str, Any]) -> str:
     """An artifact as readable text under a heading with the step's name."""
     return "\n".join([f"## {name}", *_format_value(artifact, "")])
+
+
+def ordered_properties(schema: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+    """Properties with the required ones first, in `required` order, then the rest by name.
+
+    Schemas are stored as JSONB, which does not keep key order; arrays keep theirs.
+    """
+    properties = schema.get("properties", {})
+    required = [name for name in schema.get("required", []) if name in properties]
+    rest = sorted(name for name in properties if name not in required)
+    return [(name, properties[name]) for name in [*required, *rest]]
+
+
+def skeleton(schema: dict[str, Any]) -> Any:
+    """An empty artifact shaped like `schema`: a starting point for the JSON editor."""
+    kind = schema.get("type")
+    if kind == "object":
+        return {name: skeleton(prop) for name, prop in ordered_properties(schema)}
+    if kind == "array":
+        return [skeleton(schema.get("items", {}))] if schema.get("minItems") else []
+    if "enum" in schema:
+        return schema["enum"][0]
+    if kind in ("integer", "number"):
+        return schema.get("minimum", 0)
+    return ""
+
+
+def schema_fields(schema: dict[str, Any], prefix: str = "") -> list[dict[str, Any]]:
+    """The schema's fields as rows for the editor's help: path, description, required."""
+    rows: list[dict[str, Any]] = []
+    required = set(schema.get("required", []))
+    for name, prop in ordered_properties(schema):
+        path = f"{prefix}{name}"
+        rows.append(
+            {"path": path, "description": prop.get("description", ""), "required": name in required}
+        )
+        items = prop.get("items", {})
+        if items.get("type") == "object":
+            rows.extend(schema_fields(items, f"{path}[]."))
+        elif prop.get("type") == "object":
+            rows.extend(schema_fields(prop, f"{path}."))
+    return rows
