@@ -78,13 +78,18 @@ def check_owner(*, workshop: Workshop, user: User) -> None:
 # --- workshops -------------------------------------------------------------------
 
 
-@transaction.atomic
-def workshop_create(*, owner: User, title: str) -> Workshop:
+def _clean_title(title: str) -> str:
     title = (title or "").strip()
     if not title:
         raise ValidationError({"title": TITLE_REQUIRED})
     if len(title) > TITLE_MAX_LENGTH:
         raise ValidationError({"title": TITLE_TOO_LONG})
+    return title
+
+
+@transaction.atomic
+def workshop_create(*, owner: User, title: str) -> Workshop:
+    title = _clean_title(title)
     workshop = Workshop.objects.create(tenant_id=owner.tenant_id, owner=owner, title=title)
     # One INSERT for all the steps.
     WorkshopStep.objects.bulk_create(
@@ -92,6 +97,22 @@ def workshop_create(*, owner: User, title: str) -> Workshop:
         for definition in StepDefinition.objects.order_by("order")
     )
     return workshop
+
+
+@transaction.atomic
+def workshop_rename(*, workshop: Workshop, user: User, title: str) -> Workshop:
+    check_owner(workshop=workshop, user=user)
+    title = _clean_title(title)
+    Workshop.objects.filter(pk=workshop.pk).update(title=title, updated_at=now_ms())
+    workshop.title = title
+    return workshop
+
+
+@transaction.atomic
+def workshop_delete(*, workshop: Workshop, user: User) -> None:
+    """Delete a workshop with its steps, messages, artifacts and summaries (cascade)."""
+    check_owner(workshop=workshop, user=user)
+    Workshop.objects.filter(pk=workshop.pk).delete()
 
 
 @transaction.atomic
