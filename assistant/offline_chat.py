@@ -61,7 +61,8 @@ def reply(messages: list[Message], context: str) -> str:
     last = _sentences(texts[-1]) or [texts[-1]]
     parts = [f"Noted: “{_clip(last[0]).rstrip('.')}”."]
     if len(texts) == 1:
-        earlier = re.findall(r"^## (.+)$", context, flags=re.MULTILINE)
+        # Artifacts and summaries both head their step with "## Name".
+        earlier = list(dict.fromkeys(re.findall(r"^## (.+)$", context, flags=re.MULTILINE)))
         if earlier:
             parts.append(f"I have the outcomes of earlier steps to build on: {', '.join(earlier)}.")
     if texts[-1].rstrip().endswith("?"):

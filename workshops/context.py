@@ -116,7 +116,11 @@ def _load_parts(
             PERSISTENT,
             a.step_id,
             f"{a.workshop_step.step_definition.name} artifact",
-            format_artifact(name=a.workshop_step.step_definition.name, artifact=a.artifact),
+            format_artifact(
+                name=a.workshop_step.step_definition.name,
+                artifact=a.artifact,
+                schema=a.workshop_step.step_definition.schema,
+            ),
         )
         for a in _earlier(StepArtifact, step)
     ]

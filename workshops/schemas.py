@@ -119,9 +119,9 @@ def _format_item(label: str, value: Any, indent: str) -> list[str]:
     return [f"{indent}{label}: {value}"]
 
 
-def format_artifact(*, name: str, artifact: dict[str, Any]) -> str:
+def format_artifact(*, name: str, artifact: dict[str, Any], schema: dict[str, Any]) -> str:
     """An artifact as readable text under a heading with the step's name."""
-    return "\n".join([f"## {name}", *_format_value(artifact, "")])
+    return "\n".join([f"## {name}", *_format_value(in_schema_order(schema, artifact), "")])
 
 
 def ordered_properties(schema: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
@@ -133,6 +133,18 @@ def ordered_properties(schema: dict[str, Any]) -> list[tuple[str, dict[str, Any]
     required = [name for name in schema.get("required", []) if name in properties]
     rest = sorted(name for name in properties if name not in required)
     return [(name, properties[name]) for name in [*required, *rest]]
+
+
+def in_schema_order(schema: dict[str, Any], value: Any) -> Any:
+    """`value` with object keys in the schema's order (JSONB returns them its own way)."""
+    if isinstance(value, dict):
+        order = [name for name, _ in ordered_properties(schema)]
+        props = schema.get("properties", {})
+        keys = [k for k in order if k in value] + [k for k in value if k not in order]
+        return {k: in_schema_order(props.get(k, {}), value[k]) for k in keys}
+    if isinstance(value, list):
+        return [in_schema_order(schema.get("items", {}), item) for item in value]
+    return value
 
 
 def skeleton(schema: dict[str, Any]) -> Any:

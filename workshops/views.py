@@ -29,7 +29,7 @@ from workshops.forms import (
     artifact_text,
 )
 from workshops.models import ChatMessage, Workshop, WorkshopStep
-from workshops.schemas import artifact_errors, schema_fields, skeleton
+from workshops.schemas import artifact_errors, in_schema_order, schema_fields, skeleton
 from workshops.selectors import step_page, workshop_list, workshop_steps
 
 
@@ -59,7 +59,9 @@ def _render_step(request: HttpRequest, step: WorkshopStep, status: int = 200, **
     page = step_page(step=step)
     schema = step.step_definition.schema
     if "artifact_form" not in extra:
-        value = page.artifact.artifact if page.artifact else skeleton(schema)
+        value = (
+            in_schema_order(schema, page.artifact.artifact) if page.artifact else skeleton(schema)
+        )
         version = page.artifact.version if page.artifact else 0
         extra["artifact_form"] = ArtifactForm(
             initial={"artifact": artifact_text(value), "version": version}
@@ -184,6 +186,7 @@ def step_artifact(request: HttpRequest, pk: int, step_id: str) -> HttpResponse:
         except ValidationError as error:
             _apply_errors(form, error)
         except services.VersionConflict as conflict:
+            schema = step.step_definition.schema
             # Keep what they typed; the editor now carries the version they
             # have seen, so saving again (or "Re-apply mine") is deliberate.
             data = request.POST.copy()
@@ -194,7 +197,7 @@ def step_artifact(request: HttpRequest, pk: int, step_id: str) -> HttpResponse:
                 status=409,
                 artifact_form=ArtifactForm(data),
                 artifact_conflict=conflict,
-                theirs_text=artifact_text(conflict.current_value)
+                theirs_text=artifact_text(in_schema_order(schema, conflict.current_value))
                 if conflict.current_value is not None
                 else "",
                 yours_text=request.POST.get("artifact", ""),
@@ -216,7 +219,10 @@ def _propose_artifact(request: HttpRequest, step: WorkshopStep) -> HttpResponse:
         return redirect(_step_url(step, "artifact"))
     current = step_page(step=step).artifact
     form = ArtifactForm(
-        initial={"artifact": artifact_text(proposal), "version": current.version if current else 0}
+        initial={
+            "artifact": artifact_text(in_schema_order(step.step_definition.schema, proposal)),
+            "version": current.version if current else 0,
+        }
     )
     return _render_step(
         request,

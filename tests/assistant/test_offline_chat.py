@@ -38,8 +38,11 @@ def test_reply_is_deterministic_and_rotates_questions():
 
 
 def test_reply_mentions_earlier_steps_once():
-    context = "Workshop step 3\n\n## Challenge\nproblem: x\n\n## Stakeholder mapping\n- a"
-    assert "Challenge, Stakeholder mapping" in reply(user("Let's start."), context)
+    context = (
+        "Workshop step 3\n\n## Challenge\nproblem: x\n\n## Stakeholder mapping\n- a\n\n"
+        "## Challenge\nThe summary.\n\n## Stakeholder mapping\nAnother summary."
+    )
+    assert "build on: Challenge, Stakeholder mapping." in reply(user("Let's start."), context)
 
 
 def test_summarize_is_extractive():
