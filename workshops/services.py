@@ -78,13 +78,24 @@ def check_owner(*, workshop: Workshop, user: User) -> None:
 # --- workshops -------------------------------------------------------------------
 
 
+def _required_text(value: str, *, field: str, max_length: int, missing: str, too_long: str) -> str:
+    """`value` stripped; a ValidationError on `field` if empty or longer than `max_length`."""
+    value = (value or "").strip()
+    if not value:
+        raise ValidationError({field: missing})
+    if len(value) > max_length:
+        raise ValidationError({field: too_long})
+    return value
+
+
 def _clean_title(title: str) -> str:
-    title = (title or "").strip()
-    if not title:
-        raise ValidationError({"title": TITLE_REQUIRED})
-    if len(title) > TITLE_MAX_LENGTH:
-        raise ValidationError({"title": TITLE_TOO_LONG})
-    return title
+    return _required_text(
+        title,
+        field="title",
+        max_length=TITLE_MAX_LENGTH,
+        missing=TITLE_REQUIRED,
+        too_long=TITLE_TOO_LONG,
+    )
 
 
 @transaction.atomic
@@ -143,11 +154,13 @@ def _set_status(step: WorkshopStep, status: str) -> WorkshopStep:
 def message_post(*, workshop_step: WorkshopStep, user: User, content: str) -> ChatMessage:
     """Store the user's message; the first one moves the step to in progress."""
     check_owner(workshop=workshop_step.workshop, user=user)
-    content = (content or "").strip()
-    if not content:
-        raise ValidationError({"content": MESSAGE_REQUIRED})
-    if len(content) > MESSAGE_MAX_LENGTH:
-        raise ValidationError({"content": MESSAGE_TOO_LONG})
+    content = _required_text(
+        content,
+        field="content",
+        max_length=MESSAGE_MAX_LENGTH,
+        missing=MESSAGE_REQUIRED,
+        too_long=MESSAGE_TOO_LONG,
+    )
     message = ChatMessage.objects.create(
         tenant_id=workshop_step.tenant_id,
         workshop_step=workshop_step,
@@ -304,11 +317,13 @@ def summary_save(
     *, workshop_step: WorkshopStep, user: User, summary: str, expected_version: int
 ) -> StepSummary:
     check_owner(workshop=workshop_step.workshop, user=user)
-    summary = (summary or "").strip()
-    if not summary:
-        raise ValidationError({"summary": SUMMARY_REQUIRED})
-    if len(summary) > SUMMARY_MAX_LENGTH:
-        raise ValidationError({"summary": SUMMARY_TOO_LONG})
+    summary = _required_text(
+        summary,
+        field="summary",
+        max_length=SUMMARY_MAX_LENGTH,
+        missing=SUMMARY_REQUIRED,
+        too_long=SUMMARY_TOO_LONG,
+    )
     return _versioned_save(
         StepSummary,
         workshop_step=workshop_step,
