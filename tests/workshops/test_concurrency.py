@@ -13,10 +13,10 @@ from tests.workshops.conftest import get_step
 from workshops import services
 from workshops.models import StepArtifact, StepSummary, WorkshopStep
 
-# serialized_rollback: the flush after a transactional test empties every
-# table, including the step definitions loaded by a data migration; this
-# restores them before each test.
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("step_definitions"),
+]
 
 THREADS = 10
 CHALLENGE = {"problem_statement": "New hires take six weeks to settle.", "who_is_affected": "Hires"}
