@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import http.client
 import json
 import urllib.error
 import urllib.request
@@ -60,6 +61,10 @@ class HTTPAssistant:
             raise AssistantError(UNREACHABLE_MESSAGE) from error
         except OSError as error:
             raise AssistantError(UNREACHABLE_MESSAGE) from error
+        except http.client.HTTPException as error:
+            # Not an OSError: a server that does not speak HTTP (BadStatusLine)
+            # or breaks off mid-answer (IncompleteRead) would otherwise be a 500.
+            raise AssistantError(BAD_ANSWER_MESSAGE) from error
         if len(raw) > MAX_RESPONSE_BYTES:
             raise AssistantError(BAD_ANSWER_MESSAGE)
         try:

@@ -1,10 +1,17 @@
-# Placeholder until the workshops issue lands: every URL shows "not available yet".
-from django.urls import path, re_path
+from django.urls import path
 
-from config.views import not_available
+from workshops import views
 
 app_name = "workshops"
+step = "<int:pk>/steps/<slug:step_id>/"
 urlpatterns = [
-    path("", not_available, {"area": "Workshops"}, name="list"),
-    re_path(r"^.+$", not_available, {"area": "Workshops"}),
+    path("", views.workshop_index, name="list"),
+    path("new/", views.workshop_create, name="new"),
+    path("<int:pk>/", views.workshop_detail, name="detail"),
+    path(step, views.step_detail, name="step"),
+    path(f"{step}messages/", views.step_messages, name="messages"),
+    path(f"{step}artifact/", views.step_artifact, name="artifact"),
+    path(f"{step}summary/", views.step_summary, name="summary"),
+    path(f"{step}status/", views.step_status, name="status"),
+    path(f"{step}context/", views.step_context, name="context"),
 ]

@@ -1,0 +1,79 @@
+"""Forms bind and shape input; the rules live in workshops.services."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django import forms
+
+from workshops.context import REPLY_BUDGET_TOKENS
+from workshops.models import MESSAGE_MAX_LENGTH, SUMMARY_MAX_LENGTH, TITLE_MAX_LENGTH
+
+ARTIFACT_INVALID_JSON = "This is not valid JSON: {problem} (line {line}, column {column})."
+MAX_BUDGET_TOKENS = 200_000
+
+
+class WorkshopForm(forms.Form):
+    title = forms.CharField(max_length=TITLE_MAX_LENGTH)
+
+
+class MessageForm(forms.Form):
+    content = forms.CharField(
+        label="Your message",
+        max_length=MESSAGE_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
+class VersionField(forms.IntegerField):
+    """The version the user read (0: there was nothing saved yet)."""
+
+    widget = forms.HiddenInput
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(min_value=0, **kwargs)
+
+
+class ArtifactForm(forms.Form):
+    artifact = forms.CharField(
+        label="Artifact (JSON)",
+        strip=False,
+        widget=forms.Textarea(attrs={"rows": 14, "spellcheck": "false", "class": "json-editor"}),
+    )
+    version = VersionField()
+
+    def clean_artifact(self) -> Any:
+        text = self.cleaned_data["artifact"]
+        try:
+            return json.loads(text)
+        except json.JSONDecodeError as error:
+            raise forms.ValidationError(
+                ARTIFACT_INVALID_JSON.format(
+                    problem=error.msg, line=error.lineno, column=error.colno
+                )
+            ) from error
+
+
+class SummaryForm(forms.Form):
+    version = VersionField()
+    # Only for "Re-apply mine" after a conflict; "Generate" ignores it.
+    summary = forms.CharField(
+        required=False, max_length=SUMMARY_MAX_LENGTH, widget=forms.HiddenInput
+    )
+
+
+class BudgetForm(forms.Form):
+    budget = forms.IntegerField(
+        label="Token budget",
+        min_value=1,
+        max_value=MAX_BUDGET_TOKENS,
+        required=False,
+        initial=REPLY_BUDGET_TOKENS,
+        help_text="Empty: no budget, everything is included.",
+    )
+
+
+def artifact_text(artifact: Any) -> str:
+    """An artifact as the JSON editor shows it."""
+    return json.dumps(artifact, indent=2, ensure_ascii=False)
