@@ -5,16 +5,9 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.workshops.conftest import load_step_definitions, make_workshop
+from tests.workshops.conftest import make_workshop
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture(autouse=True)
-def _step_definitions(transactional_db) -> None:
-    # The flush after every transactional test (anyone's) empties all tables,
-    # the step definitions their data migration loaded included.
-    load_step_definitions()
 
 
 def test_alice_chats_saves_the_artifact_summarises_and_sees_them_in_the_next_context(

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable
 
 import pytest
-from django.apps import apps
 
 from tenancy.context import tenant_context
 from tenancy.models import User
@@ -25,19 +23,6 @@ def get_step(workshop: Workshop, step_id: str) -> WorkshopStep:
         return WorkshopStep.objects.select_related("workshop", "step_definition").get(
             workshop=workshop, step_definition_id=step_id
         )
-
-
-def load_step_definitions() -> None:
-    """(Re)load the five step definitions exactly as their data migration does."""
-    migration = importlib.import_module("workshops.migrations.0002_step_definitions")
-    migration.load_steps(apps, None)
-
-
-@pytest.fixture
-def step_definitions(transactional_db) -> None:
-    """For transactional tests: the flush after every such test (anyone's) empties
-    all tables, the step definitions a data migration loaded included."""
-    load_step_definitions()
 
 
 @pytest.fixture

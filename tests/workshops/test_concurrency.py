@@ -13,10 +13,7 @@ from tests.workshops.conftest import get_step
 from workshops import services
 from workshops.models import StepArtifact, StepSummary, WorkshopStep
 
-pytestmark = [
-    pytest.mark.django_db(transaction=True),
-    pytest.mark.usefixtures("step_definitions"),
-]
+pytestmark = pytest.mark.django_db(transaction=True)
 
 THREADS = 10
 CHALLENGE = {"problem_statement": "New hires take six weeks to settle.", "who_is_affected": "Hires"}
