@@ -6,7 +6,6 @@ from typing import Any
 
 from django import forms
 
-from crm_artifacts.fields import PROFILE_FIELDS, ProfileField
 from crm_artifacts.models import Artifact
 from crm_artifacts.services import NOTES_MAX_LENGTH
 from crm_artifacts.workflows import WORKFLOW_CHOICES
@@ -43,20 +42,3 @@ class EditValueForm(forms.Form):
             self.fields["value"] = field.form_field(required=True, initial=proposed)
         else:  # a key no longer in the registry: still editable as text
             self.fields["value"] = forms.CharField(label=artifact.field_label, initial=proposed)
-
-
-class ProfileForm(forms.Form):
-    """Every registry field, for the admin (values are validated again by the services)."""
-
-    def __init__(self, *args: Any, initial_profile: dict | None = None, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        for spec in PROFILE_FIELDS:
-            self.fields[spec.key] = spec.form_field(
-                required=False, initial=(initial_profile or {}).get(spec.key)
-            )
-
-    def profile(self) -> dict[str, Any]:
-        return {key: value for key, value in self.cleaned_data.items() if value not in (None, "")}
-
-
-__all__ = ["EditValueForm", "NotesForm", "ProfileField", "ProfileForm", "edit_prefix"]

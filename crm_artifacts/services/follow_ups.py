@@ -8,7 +8,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 
 from crm_artifacts.models import Artifact, FollowUp
-from crm_artifacts.services.errors import NOT_ATTACHED_RM
+from crm_artifacts.services.errors import FOLLOW_UP_NOT_YOURS
 from tenancy.models import User
 
 
@@ -31,8 +31,11 @@ def follow_up_record(*, artifact: Artifact, workflow: str, title: str, due_on: d
 
 @transaction.atomic
 def follow_up_complete(*, follow_up: FollowUp, user: User) -> FollowUp:
-    if follow_up.tenant_id != user.tenant_id or follow_up.rm_id != user.pk:
-        raise PermissionDenied(NOT_ATTACHED_RM)
+    """Tick a follow-up off: its RM, or a tenant admin on their behalf."""
+    if follow_up.tenant_id != user.tenant_id:
+        raise PermissionDenied(FOLLOW_UP_NOT_YOURS)
+    if follow_up.rm_id != user.pk and not user.is_staff:
+        raise PermissionDenied(FOLLOW_UP_NOT_YOURS)
     FollowUp.objects.filter(pk=follow_up.pk).update(done=True)
     follow_up.done = True
     return follow_up
