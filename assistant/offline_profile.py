@@ -185,6 +185,14 @@ OCCUPATION_PATTERNS: list[tuple[re.Pattern[str], str]] = [
         "high",
     ),
     (
+        re.compile(
+            rf"\b(?:joined|joining|hired by|started at)\b[^.;]*?"
+            rf"\bas\s+(?:an?\s+|the\s+)?{ROLE}{ROLE_END}",
+            re.I,
+        ),
+        "medium",
+    ),
+    (
         re.compile(rf"\b(?:is|became|is now)\s+(?:an?|the)\s+{ROLE}(?=\s+(?:at|for|with)\s+[A-Z])"),
         "medium",
     ),

@@ -67,6 +67,7 @@ SAMPLES = [
             "fullName": "Maria Lopez Garcia",
             "dateOfBirth": "1990-04-03",
             "employer": "Hooli",
+            "occupation": "Product designer",
             "incomeBandAnnual": "25k-50k",
         },
     ),
