@@ -46,15 +46,6 @@ from tenancy.models import User
 MAX_BATCH_SIZE = 50
 SOURCE_TEXT_MAX_LENGTH = 1000
 BATCH_ID_PATTERN = re.compile(rf"^[A-Za-z0-9_-]{{1,{BATCH_ID_MAX_LENGTH}}}$")
-PAYLOAD_KEYS = (
-    "field_key",
-    "field_display_name",
-    "proposed_value",
-    "previous_value",
-    "source_text",
-    "confidence",
-    "edited_value",
-)
 
 
 @dataclass(frozen=True)
