@@ -1,0 +1,205 @@
+"""The JSON API of the source (GET/PATCH artifacts), on the same services as the pages.
+
+Session-authenticated: an anonymous caller gets 401 JSON, not a login
+redirect. PATCH is CSRF-protected like any form post, answering a JSON 403
+when the token is missing. Every refusal is JSON `{"error": message}` with
+400 (bad input), 403 (not the customer's RM), 404 (unknown or another
+tenant's), 405 or 409 (already decided, or stale); never a 500 for input.
+The routes are described in openapi.json, served at /api/openapi.json.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from functools import cache, wraps
+from pathlib import Path
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, RequestDataTooBig, ValidationError
+from django.http import HttpRequest, JsonResponse
+from django.middleware.csrf import CsrfViewMiddleware
+from django.utils.decorators import decorator_from_middleware
+from django.views.decorators.csrf import csrf_exempt
+
+from crm_artifacts import services
+from crm_artifacts.models import Artifact
+
+MAX_BODY_BYTES = 16 * 1024
+PATCH_KEYS = ("status", "editedValue", "confirmStale")
+OPENAPI_PATH = Path(__file__).with_name("openapi.json")
+
+NOT_AUTHENTICATED = "Authentication required: sign in first (session cookie)."
+METHOD_NOT_ALLOWED = "Method not allowed. Allowed: {allowed}."
+BODY_TOO_LARGE = f"The request body is too large (at most {MAX_BODY_BYTES} bytes)."
+MALFORMED_JSON = "The request body is not valid JSON."
+BODY_NOT_OBJECT = "The request body must be a JSON object."
+UNKNOWN_KEYS = "Unknown field(s): {keys}. Allowed: " + ", ".join(PATCH_KEYS) + "."
+CONFIRM_NOT_BOOLEAN = "confirmStale must be true or false."
+CSRF_FAILED = "CSRF check failed ({reason}). Send the csrftoken cookie's value as X-CSRFToken."
+
+
+def error(message: str, status: int, **extra: Any) -> JsonResponse:
+    return JsonResponse({"error": message, **extra}, status=status)
+
+
+class _JsonCsrfMiddleware(CsrfViewMiddleware):
+    """Django's CSRF check, answering in JSON."""
+
+    def _reject(self, request: HttpRequest, reason: str) -> JsonResponse:
+        return error(CSRF_FAILED.format(reason=reason), 403)
+
+
+json_csrf_protect = decorator_from_middleware(_JsonCsrfMiddleware)
+
+
+def api_view(*methods: str) -> Callable:
+    """JSON method check, 401 for anonymous callers, the CSRF check, and refusals as JSON."""
+    allowed = [*methods, "HEAD"] if "GET" in methods else list(methods)
+
+    def decorate(view: Callable[..., JsonResponse]) -> Callable[..., JsonResponse]:
+        protected = json_csrf_protect(view)
+
+        @csrf_exempt  # checked just below, after the 401, and answered in JSON
+        @wraps(view)
+        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> JsonResponse:
+            if request.method not in allowed:
+                response = error(METHOD_NOT_ALLOWED.format(allowed=", ".join(allowed)), 405)
+                response["Allow"] = ", ".join(allowed)
+                return response
+            if not request.user.is_authenticated:
+                return error(NOT_AUTHENTICATED, 401)
+            try:
+                return protected(request, *args, **kwargs)
+            except services.NotFound as refusal:
+                return error(refusal.message, 404)
+            except PermissionDenied as refusal:
+                return error(str(refusal) or services.NOT_ATTACHED_RM, 403)
+            except ValidationError as refusal:
+                return error(refusal.messages[0], 400)
+            except services.StaleProposal as refusal:
+                return error(refusal.message, 409, stale=stale_json(refusal.stale))
+            except services.Conflict as refusal:
+                return error(refusal.message, 409)
+
+        return wrapper
+
+    return decorate
+
+
+def artifact_json(artifact: Artifact) -> dict[str, Any]:
+    """An artifact with the source's camelCase keys (the payload keeps its own keys)."""
+    return {
+        "id": artifact.pk,
+        "createdAt": artifact.created_at.isoformat(),
+        "customerId": artifact.customer_id,
+        "rmId": artifact.rm_id,
+        "batchId": artifact.batch_id,
+        "version": artifact.version,
+        "artifactType": artifact.artifact_type,
+        "status": artifact.status,
+        "createdByType": artifact.created_by_type,
+        "createdById": artifact.created_by_id,
+        "payload": artifact.payload,
+        "workflowTrigger": artifact.workflow_trigger,
+        "decidedById": artifact.decided_by_id,
+        "decidedAt": artifact.decided_at.isoformat() if artifact.decided_at else None,
+    }
+
+
+def stale_json(stale: services.StaleValues) -> dict[str, Any]:
+    return {
+        "artifactId": stale.artifact_id,
+        "field": stale.field_label,
+        "currentValue": stale.current,
+        "previousValue": stale.previous,
+    }
+
+
+def _query_int(request: HttpRequest, name: str, default: int, message: str) -> int:
+    """A whole-number query parameter; the service checks its range."""
+    raw = request.GET.get(name, "").strip()
+    if not raw:
+        return default
+    if not re.fullmatch(r"-?\d{1,18}", raw):
+        raise ValidationError(message)
+    return int(raw)
+
+
+@api_view("GET")
+def customer_artifacts(request: HttpRequest, customer_id: str) -> JsonResponse:
+    customer = services.get_customer(user=request.user, customer_id=customer_id)
+    limit = _query_int(
+        request,
+        "limit",
+        services.DEFAULT_LIMIT,
+        services.INVALID_LIMIT.format(max_limit=services.MAX_LIMIT),
+    )
+    offset = _query_int(
+        request, "offset", 0, services.INVALID_OFFSET.format(max_offset=services.MAX_OFFSET)
+    )
+    artifacts = services.artifact_list(
+        user=request.user,
+        customer=customer,
+        status=request.GET.get("status") or None,
+        limit=limit,
+        offset=offset,
+    )
+    return JsonResponse({"artifacts": [artifact_json(a) for a in artifacts]})
+
+
+def _patch_body(request: HttpRequest) -> dict[str, Any]:
+    if int(request.META.get("CONTENT_LENGTH") or 0) > MAX_BODY_BYTES:
+        raise ValidationError(BODY_TOO_LARGE)
+    try:
+        raw = request.body
+    except RequestDataTooBig:
+        raise ValidationError(BODY_TOO_LARGE) from None
+    if len(raw) > MAX_BODY_BYTES:
+        raise ValidationError(BODY_TOO_LARGE)
+
+    def refuse_constant(name: str) -> None:
+        raise ValueError(name)  # NaN and Infinity are not JSON
+
+    try:
+        body = json.loads(raw.decode("utf-8"), parse_constant=refuse_constant)
+    except (ValueError, UnicodeDecodeError, RecursionError):
+        raise ValidationError(MALFORMED_JSON) from None
+    if not isinstance(body, dict):
+        raise ValidationError(BODY_NOT_OBJECT)
+    unknown = sorted(set(body) - set(PATCH_KEYS))
+    if unknown:
+        raise ValidationError(UNKNOWN_KEYS.format(keys=", ".join(k[:40] for k in unknown[:5])))
+    if not isinstance(body.get("confirmStale", False), bool):
+        raise ValidationError(CONFIRM_NOT_BOOLEAN)
+    return body
+
+
+@api_view("GET", "PATCH")
+def artifact_detail(request: HttpRequest, artifact_id: str) -> JsonResponse:
+    if request.method == "PATCH":
+        body = _patch_body(request)
+        artifact = services.get_artifact(user=request.user, artifact_id=artifact_id)
+        artifact = services.artifact_update_status(
+            artifact=artifact,
+            user=request.user,
+            status=body.get("status"),
+            edited_value=body.get("editedValue", services.UNSET),
+            confirm_stale=body.get("confirmStale", False),
+        )
+    else:
+        artifact = services.get_artifact(user=request.user, artifact_id=artifact_id)
+    return JsonResponse({"artifact": artifact_json(artifact)})
+
+
+@cache
+def openapi_document() -> dict[str, Any]:
+    return json.loads(OPENAPI_PATH.read_text())
+
+
+def openapi(request: HttpRequest) -> JsonResponse:
+    """The OpenAPI description of this API (public: it holds no data)."""
+    if request.method not in ("GET", "HEAD"):
+        return error(METHOD_NOT_ALLOWED.format(allowed="GET, HEAD"), 405)
+    return JsonResponse(openapi_document())

@@ -1,0 +1,114 @@
+"""Demo customers and proposals (called by `manage.py seed_demo`, idempotent).
+
+bob is the relationship manager of several Acme customers with pending
+batches made from meeting notes by the offline assistant, some of them stale
+(the profile changed after the proposal), plus some decided history; carol
+looks after Globex's customers. Everything is written through the services.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from crm_artifacts import services
+from crm_artifacts.models import Customer
+from tenancy.context import tenant_context
+from tenancy.demo import Demo
+
+# (rm, profile, meeting notes, profile values changed afterwards (stale), decisions)
+CUSTOMERS: list[tuple[str, dict[str, Any], str, dict[str, Any], dict[str, str]]] = [
+    (
+        "bob",
+        {
+            "fullName": "Jane Doe",
+            "email": "jane.doe@oldmail.example",
+            "phone": "020 7946 0000",
+            "employer": "Globodyne",
+            "occupation": "Analyst",
+            "maritalStatus": "single",
+            "dependents": 0,
+            "riskTolerance": "moderate",
+        },
+        "Coffee with Jane. Her new email is jane@doe.example and her mobile is 07700 900123. "
+        "She now works as a product manager at Initech. She earns about £85k a year. "
+        "Jane got married in June and they have two children. "
+        "She is cautious about investment risk these days.",
+        {"email": "jane.d@work.example"},
+        {},
+    ),
+    (
+        "bob",
+        {
+            "fullName": "Omar Haddad",
+            "email": "omar@haddad.example",
+            "employer": "Haddad Joinery",
+            "occupation": "Carpenter",
+            "incomeBandAnnual": "25k-50k",
+            "preferredContact": "phone",
+        },
+        "Omar sold part of the business. Income band is now between 50k and 100k. "
+        "He prefers to be contacted by email from now on. New address: 14 Canal Street, "
+        "Manchester M1 3HE. Born on 4 February 1971.",
+        {"preferredContact": "text"},
+        {},
+    ),
+    (
+        "bob",
+        {
+            "fullName": "Li Wei",
+            "email": "li.wei@example.net",
+            "occupation": "Teacher",
+            "dependents": 1,
+        },
+        "Li has retired from teaching. Dependents: 2. Happy with a balanced attitude to risk. "
+        "Best reached by phone on +44 161 496 0000.",
+        {},
+        {"occupation": "accept", "dependents": "reject"},
+    ),
+    (
+        "bob",
+        {"fullName": "Priya Natarajan", "email": "priya@natarajan.example", "dependents": 0},
+        "Priya is divorced since last year, no children. Salary of $240,000 plus bonus. "
+        "She works as a surgeon at St Mary's Hospital.",
+        {},
+        {},
+    ),
+    (
+        "carol",
+        {"fullName": "Greta Schmidt", "email": "greta@schmidt.example", "occupation": "Engineer"},
+        "Greta joined Globex Research as a lead engineer. Her email is now greta@globex.example. "
+        "Aggressive about risk: wants a high-risk portfolio.",
+        {},
+        {},
+    ),
+    (
+        "carol",
+        {"fullName": "Hans Becker", "email": "hans@becker.example", "maritalStatus": "married"},
+        "Hans lost his wife last spring. He has three children. Prefers post.",
+        {},
+        {},
+    ),
+]
+
+
+def seed(demo: Demo) -> None:
+    for rm_key, profile, notes, stale_changes, decisions in CUSTOMERS:
+        rm = demo.users[rm_key]
+        with tenant_context(rm.tenant_id):
+            if Customer.objects.filter(
+                tenant_id=rm.tenant_id, profile__fullName=profile["fullName"]
+            ).exists():
+                continue
+            customer = services.customer_create(tenant_id=rm.tenant_id, rm=rm, profile=profile)
+            outcome = services.notes_propose(
+                customer=customer, user=rm, notes=notes, workflow_trigger="follow_up"
+            )
+            by_field = {a.payload["field_key"]: a for a in outcome.artifacts}
+            for key, decision in decisions.items():
+                if decision == "accept":
+                    services.artifact_accept(artifact=by_field[key], user=rm)
+                else:
+                    services.artifact_reject(artifact=by_field[key], user=rm)
+            if stale_changes:
+                # Someone updated the profile after the proposals were made.
+                services.customer_set_profile_values(customer=customer, values=stale_changes)

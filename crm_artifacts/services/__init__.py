@@ -1,0 +1,96 @@
+"""Every write and rule of the CRM proposals, and the source repository's reads.
+
+Split by concern; import from here: `from crm_artifacts import services`.
+"""
+
+from __future__ import annotations
+
+from crm_artifacts.services.access import get_artifact, get_customer, parse_id
+from crm_artifacts.services.artifacts import (
+    MAX_BATCH_SIZE,
+    ProfileEditInput,
+    artifact_create,
+    artifact_create_batch,
+    new_batch_id,
+)
+from crm_artifacts.services.customers import (
+    NOTES_MAX_LENGTH,
+    NotesOutcome,
+    customer_create,
+    customer_set_profile_values,
+    customer_update,
+    notes_propose,
+)
+from crm_artifacts.services.decisions import (
+    UNSET,
+    artifact_accept,
+    artifact_accept_with_edits,
+    artifact_reject,
+    artifact_update_status,
+    batch_accept,
+    batch_reject,
+    stale_values,
+)
+from crm_artifacts.services.errors import *  # noqa: F403 (the messages tests import)
+from crm_artifacts.services.errors import (
+    AlreadyDecided,
+    Conflict,
+    CrmError,
+    NotFound,
+    StaleBatch,
+    StaleProposal,
+    StaleValues,
+)
+from crm_artifacts.services.follow_ups import follow_up_complete, follow_up_record
+from crm_artifacts.services.queries import (
+    DEFAULT_LIMIT,
+    MAX_LIMIT,
+    MAX_OFFSET,
+    artifact_get,
+    artifact_list,
+    artifact_list_by_batch,
+    artifact_list_by_customer,
+    artifact_list_pending_by_customer,
+)
+
+__all__ = [
+    "DEFAULT_LIMIT",
+    "MAX_BATCH_SIZE",
+    "MAX_LIMIT",
+    "MAX_OFFSET",
+    "NOTES_MAX_LENGTH",
+    "UNSET",
+    "AlreadyDecided",
+    "Conflict",
+    "CrmError",
+    "NotFound",
+    "NotesOutcome",
+    "ProfileEditInput",
+    "StaleBatch",
+    "StaleProposal",
+    "StaleValues",
+    "artifact_accept",
+    "artifact_accept_with_edits",
+    "artifact_create",
+    "artifact_create_batch",
+    "artifact_get",
+    "artifact_list",
+    "artifact_list_by_batch",
+    "artifact_list_by_customer",
+    "artifact_list_pending_by_customer",
+    "artifact_reject",
+    "artifact_update_status",
+    "batch_accept",
+    "batch_reject",
+    "customer_create",
+    "customer_set_profile_values",
+    "customer_update",
+    "follow_up_complete",
+    "follow_up_record",
+    "get_artifact",
+    "get_customer",
+    "new_batch_id",
+    "notes_propose",
+    "parse_id",
+    "stale_values",
+]

@@ -1,0 +1,108 @@
+"""What the CRM services refuse, and the messages people see.
+
+Bad input is a `ValidationError` (HTTP 400), a foreign tenant's or unknown
+object `NotFound` (404), someone who is not the customer's RM
+`PermissionDenied` (403), and a proposal that can no longer be decided as
+asked a `Conflict` (409): already decided, or stale.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from crm_artifacts.models import ProfileEditStatus
+
+CUSTOMER_NOT_FOUND = "Customer not found"
+ARTIFACT_NOT_FOUND = "Artifact not found"
+BATCH_NOT_FOUND = "Batch not found"
+NOT_ATTACHED_RM = "Only the customer's relationship manager can see and decide its proposals."
+RM_OTHER_TENANT = "The relationship manager must belong to the customer's organisation."
+FOLLOW_UP_NOT_YOURS = "Only the follow-up's RM or a tenant admin can mark it done."
+NO_CUSTOMER = "This proposal's customer no longer exists, so it cannot be decided."
+
+ALREADY_DECIDED = "This proposal was already {status}; a decision is final."
+STALE = (
+    "{field} changed since this proposal was made: the profile now says “{current}”, "
+    "the proposal expected “{previous}”."
+)
+STALE_BATCH = "{count} of these proposals are out of date: the profile changed since."
+INVALID_DECISION = "Invalid status. Must be one of: " + ", ".join(ProfileEditStatus.DECISIONS)
+INVALID_STATUS_FILTER = "Invalid status. Must be one of: " + ", ".join(ProfileEditStatus.ALL)
+EDITED_VALUE_REQUIRED = "Give the value to accept instead of the proposed one."
+EDITED_VALUE_ONLY_WHEN_EDITING = "An edited value only goes with the status “edited”."
+
+UNKNOWN_ARTIFACT_TYPE = "Unknown artifact type."
+UNKNOWN_CREATOR_TYPE = "The creator type must be one of: agent, admin, system."
+CREATOR_ID_TOO_LONG = "The creator id has at most 100 characters."
+INVALID_CONFIDENCE = "Confidence must be high, medium or low."
+SOURCE_TEXT_NOT_TEXT = "The source text must be text."
+SOURCE_TEXT_TOO_LONG = "The source text has at most {max_length} characters."
+SAME_AS_PROFILE = "{field} already has this value."
+DUPLICATE_FIELD = "{field} is proposed twice in one batch."
+EMPTY_BATCH = "A batch needs at least one proposal."
+BATCH_TOO_LARGE = "A batch holds at most {max_size} proposals."
+INVALID_BATCH_ID = "A batch id is 1 to 64 letters, digits, dashes or underscores."
+BATCH_OF_ANOTHER_CUSTOMER = "That batch belongs to another customer."
+UNKNOWN_WORKFLOW = "Unknown workflow “{name}”. Known workflows: {known}."
+
+NOTES_REQUIRED = "Paste or type the meeting notes."
+NOTES_TOO_LONG = "Meeting notes have at most {max_length} characters."
+NO_CHANGES_FOUND = "The assistant found no profile changes in these notes."
+
+INVALID_LIMIT = "limit must be a whole number from 1 to {max_limit}."
+INVALID_OFFSET = "offset must be a whole number from 0 to {max_offset}."
+INVALID_ORDER = "order must be asc or desc."
+
+
+class CrmError(Exception):
+    """A refusal with a message for a person (`str(error)`)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class NotFound(CrmError):
+    pass
+
+
+class Conflict(CrmError):
+    pass
+
+
+class AlreadyDecided(Conflict):
+    def __init__(self, status: str) -> None:
+        super().__init__(ALREADY_DECIDED.format(status=status))
+        self.status = status
+
+
+@dataclass(frozen=True)
+class StaleValues:
+    """Both sides of a stale proposal, for the page to show."""
+
+    artifact_id: int
+    field_label: str
+    current: Any
+    current_display: str
+    previous: Any
+    previous_display: str
+    proposed_display: str
+
+
+class StaleProposal(Conflict):
+    def __init__(self, stale: StaleValues) -> None:
+        super().__init__(
+            STALE.format(
+                field=stale.field_label,
+                current=stale.current_display or "(empty)",
+                previous=stale.previous_display or "(empty)",
+            )
+        )
+        self.stale = stale
+
+
+class StaleBatch(Conflict):
+    def __init__(self, stale: list[StaleValues]) -> None:
+        super().__init__(STALE_BATCH.format(count=len(stale)))
+        self.stale = stale

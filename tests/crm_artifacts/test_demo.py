@@ -1,0 +1,52 @@
+"""The demo data: bob's Acme customers with pending (some stale) batches, carol's Globex ones."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.management import call_command
+
+from crm_artifacts import services
+from crm_artifacts.models import Artifact, Customer, FollowUp
+from tenancy.context import tenant_context
+from tenancy.models import User
+
+pytestmark = pytest.mark.django_db
+
+
+def snapshot(tenant_id: int) -> tuple:
+    with tenant_context(tenant_id):
+        return (
+            sorted(Customer.objects.values_list("profile__fullName", "rm__email")),
+            sorted(Artifact.objects.values_list("customer__profile__fullName", "status")),
+            FollowUp.objects.count(),
+        )
+
+
+def test_seed_demo_gives_bob_pending_and_stale_batches_and_is_idempotent(
+    settings, django_capture_on_commit_callbacks
+):
+    settings.DEBUG = True
+    with django_capture_on_commit_callbacks(execute=True):  # workflows run after commit
+        call_command("seed_demo")
+    bob = User.objects.get(email="bob@acme.test")
+    carol = User.objects.get(email="carol@globex.test")
+    acme, globex = snapshot(bob.tenant_id), snapshot(carol.tenant_id)
+
+    assert {rm for _, rm in acme[0]} == {"bob@acme.test"}
+    assert len(acme[0]) >= 3
+    assert {rm for _, rm in globex[0]} == {"carol@globex.test"}
+    assert ("Jane Doe", "pending") in acme[1]
+    assert {"accepted", "rejected"} <= {status for _, status in acme[1]}
+    assert acme[2] >= 1  # the accepted proposal's follow-up workflow ran
+
+    with tenant_context(bob.tenant_id):
+        pending = Artifact.objects.filter(status="pending").select_related("customer")
+        stale = [
+            a
+            for a in pending
+            if services.stale_values(a, a.customer.profile, a.payload["proposed_value"])
+        ]
+    assert len(stale) >= 2
+
+    call_command("seed_demo")
+    assert (snapshot(bob.tenant_id), snapshot(carol.tenant_id)) == (acme, globex)

@@ -1,0 +1,96 @@
+"""Browser: bob turns meeting notes into proposals and decides them in place."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.crm_artifacts.factories import CustomerFactory
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+NOTES = (
+    "Met Jane for coffee. Her new email is jane@new.example. "
+    "She now works as a pilot at Initech. They have two children."
+)
+
+
+@pytest.fixture
+def jane(bob):
+    return CustomerFactory(
+        rm=bob,
+        profile={"fullName": "Jane Doe", "email": "jane@old.example", "dependents": 1},
+    )
+
+
+def test_bob_adds_notes_edits_accepts_and_rejects_and_sees_the_profile(
+    page, live_server, login, bob, jane
+):
+    login(page, bob)
+    page.get_by_role("link", name="CRM").click()
+    page.get_by_role("link", name="Jane Doe").click()
+    expect(page.get_by_role("heading", name="Jane Doe")).to_be_visible()
+
+    page.get_by_label("Meeting notes").fill(NOTES)
+    page.get_by_role("button", name="Propose changes").click()
+    expect(
+        page.get_by_text("4 proposals from these notes are waiting for your decision.")
+    ).to_be_visible()
+
+    email = page.locator(".proposal", has_text="jane@new.example")
+    expect(email).to_contain_text("jane@old.example")
+    expect(email).to_contain_text("“Her new email is jane@new.example.”")
+    expect(email).to_contain_text("high confidence")
+
+    # Edit one value, then accept it.
+    occupation = page.locator(
+        ".proposal", has=page.locator(".proposal-field", has_text="Occupation")
+    )
+    occupation.get_by_text("Edit", exact=True).click()
+    occupation.get_by_role("textbox", name="Occupation").fill("Airline captain")
+    occupation.get_by_role("button", name="Accept edited Occupation").click()
+    expect(
+        page.get_by_text("Occupation accepted: the profile now says “Airline captain”.")
+    ).to_be_visible()
+    expect(page.locator('dd[data-field="occupation"]')).to_have_text("Airline captain")
+
+    # Accept another as proposed, reject a third.
+    page.get_by_role("button", name="Accept Email", exact=True).click()
+    expect(page.locator('dd[data-field="email"]')).to_have_text("jane@new.example")
+    page.get_by_role("button", name="Reject Dependents", exact=True).click()
+    expect(page.get_by_text("Dependents rejected; the profile is unchanged.")).to_be_visible()
+    expect(page.locator('dd[data-field="dependents"]')).to_have_text("1")
+
+    # The decisions stay on record in the batch; the page reloads to the same state.
+    page.reload()
+    expect(page.locator(".proposal.status-edited")).to_contain_text("edited to Airline captain")
+    expect(page.locator(".proposal.status-rejected")).to_contain_text("Rejected by Bob Baker")
+    expect(page.locator('dd[data-field="occupation"]')).to_have_text("Airline captain")
+    expect(page.locator('dd[data-field="employer"]')).to_have_text("—")
+
+
+def test_decisions_work_without_javascript(browser, live_server, bob, jane):
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.get_by_label("Email").fill(bob.email)
+    page.get_by_label("Password").fill("demo-password")
+    page.get_by_role("button", name="Sign in").click()
+    page.goto(f"{live_server.url}/crm/customers/{jane.pk}/")
+    page.get_by_label("Meeting notes").fill(NOTES)
+    page.get_by_role("button", name="Propose changes").click()
+    page.get_by_role("button", name="Accept all in this batch").click()
+    expect(page.get_by_text("4 proposal(s) accepted and applied to the profile.")).to_be_visible()
+    expect(page.locator('dd[data-field="employer"]')).to_have_text("Initech")
+    context.close()
+
+
+def test_crm_pages_fit_a_375px_screen(page, live_server, login, bob, jane):
+    page.set_viewport_size({"width": 375, "height": 740})
+    login(page, bob)
+    for path in ["/crm/customers/", f"/crm/customers/{jane.pk}/", "/crm/proposals/"]:
+        page.goto(f"{live_server.url}{path}")
+        overflow = page.evaluate(
+            "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+        )
+        assert overflow <= 0, f"{path} scrolls sideways by {overflow}px at 375px"
