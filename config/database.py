@@ -45,11 +45,16 @@ def _forget_dead_handles(pgdata: Path) -> None:
     import psutil
 
     handles = pgdata / ".handle_pids.json"
+    if not handles.exists():
+        return
     try:
         pids = json.loads(handles.read_text())
-    except (OSError, ValueError):
+    except ValueError:
+        pids = None  # half-written by a process killed mid-write: start afresh
+    if not isinstance(pids, list):
+        handles.write_text("[]")
         return
-    alive = [pid for pid in pids if psutil.pid_exists(pid)]
+    alive = [pid for pid in pids if isinstance(pid, int) and psutil.pid_exists(pid)]
     if alive != pids:
         handles.write_text(json.dumps(alive))
 
