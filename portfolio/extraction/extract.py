@@ -23,7 +23,7 @@ from pathlib import Path
 
 from django.conf import settings
 
-from portfolio.extraction.sniff import SUPPORTED, SniffError, sniff
+from portfolio.extraction.sniff import EXTENSIONS, SUPPORTED, SniffError, extension_of, sniff
 from portfolio.models import FILE_NAME_MAX_LENGTH, TEXT_MAX_LENGTH
 
 logger = logging.getLogger(__name__)
@@ -132,12 +132,12 @@ def extract(*, file_name: str, data: bytes) -> ExtractedFile:
         raise ExtractionError(NAME_TOO_LONG)
     if len(data) > max_upload_bytes():
         raise ExtractionError(too_large_message())
+    if not data and extension_of(file_name) in EXTENSIONS:
+        raise ExtractionError(EMPTY)
     try:
         kind, file_type = sniff(file_name, data[:1024])
     except SniffError as error:
         raise ExtractionError(MESSAGES[error.code]) from error
-    if not data:
-        raise ExtractionError(EMPTY)
     result = _run_worker(kind, data)
     if "error" in result:
         raise ExtractionError(MESSAGES.get(result["error"], CORRUPT))

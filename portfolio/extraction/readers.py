@@ -105,7 +105,8 @@ def decode_text(data: bytes) -> str:
         for ch in sample
         if ch == "\ufffd" or (unicodedata.category(ch) == "Cc" and ch not in "\n\r\t\f")
     )
-    if sample and odd / len(sample) > 0.02:
+    # A stray escape or two is fine (cleaned later); a stream of them is binary.
+    if odd > max(8, len(sample) * 0.02):
         raise ReadError("not_text")
     return text
 
