@@ -67,7 +67,7 @@ UNSET: Final[Any] = _Unset()
 _TEXT_FIELDS = {"title", "description", "extracted_text"}
 
 
-def _validate(fields: dict[str, Any]) -> dict[str, Any]:
+def validate_fields(fields: dict[str, Any]) -> dict[str, Any]:
     """Check and normalise the given fields (any subset); raise ValidationError by field."""
     errors: dict[str, str] = {}
     clean = dict(fields)
@@ -116,10 +116,14 @@ def _file_fields(file: ExtractedFile | None) -> dict[str, Any]:
     }
 
 
-def check_limit(*, user: User) -> None:
-    """Raise when the user is at the limit (a courtesy check; artifact_create decides)."""
+def _refuse_at_limit(user: User) -> None:
     if WorkArtifact.objects.owned_by(user).count() >= MAX_ARTIFACTS_PER_USER:
         raise ValidationError(LIMIT_REACHED)
+
+
+def check_limit(*, user: User) -> None:
+    """Raise when the user is at the limit: an early answer for forms; artifact_create decides."""
+    _refuse_at_limit(user)
 
 
 @transaction.atomic
@@ -141,7 +145,7 @@ def artifact_create(
     Either pass an uploaded `file` (already extracted) or the source's raw
     file_name/file_type/extracted_text fields.
     """
-    fields = _validate(
+    fields = validate_fields(
         {
             "title": title,
             "description": description,
@@ -158,7 +162,7 @@ def artifact_create(
     # lock the user's row first (a global table, no RLS). FOR NO KEY UPDATE
     # does not block other tables' foreign-key checks against the user.
     get_user_model().objects.select_for_update(no_key=True).only("pk").get(pk=user.pk)
-    check_limit(user=user)
+    _refuse_at_limit(user)
     artifact = WorkArtifact.objects.create(tenant_id=user.tenant_id, user=user, **fields)
     suggestions_refresh(artifact=artifact)
     return artifact
@@ -199,7 +203,7 @@ def artifact_update(
         "estimated_hours_saved": estimated_hours_saved,
         "extracted_text": extracted_text,
     }
-    changes = _validate(
+    changes = validate_fields(
         {name: value for name, value in given.items() if value is not UNSET} | _file_fields(file)
     )
     artifact = _owned(user=user, artifact_id=artifact_id)
@@ -211,6 +215,13 @@ def artifact_update(
     if _TEXT_FIELDS & changes.keys():
         suggestions_refresh(artifact=artifact)
     return artifact
+
+
+@transaction.atomic
+def artifacts_delete(*, tenant_id: int, artifact_ids: list[str]) -> int:
+    """A tenant admin's bulk delete: one statement, within the tenant."""
+    deleted, _ = WorkArtifact.objects.filter(tenant_id=tenant_id, pk__in=artifact_ids).delete()
+    return deleted
 
 
 @transaction.atomic
