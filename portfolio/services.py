@@ -231,22 +231,39 @@ def artifact_delete(*, user: User, artifact_id: str) -> None:
         raise ArtifactNotFound(NOT_FOUND)
 
 
-# Each skill's words become an OR query (websearch syntax never raises on odd
-# input once punctuation is gone), ranked against the artifact's own search
+# A skill is suggested when the artifact contains at least a quarter of the
+# skill's own words (name and description, stemmed): one shared common word
+# such as "report" is not enough to suggest a seven-word skill. Ties go to
+# ts_rank of the skill's words (as an OR query) against the artifact's search
 # vector. One statement; the tenant test is explicit, RLS is the fence behind.
+SUGGESTION_MIN_COVERAGE = 0.25
 _SUGGEST_SQL = f"""
 UPDATE {WorkArtifact._meta.db_table} AS a
 SET suggested_skill_ids = ARRAY(
-    SELECT s.id::text
-    FROM skills_skill AS s,
-         LATERAL websearch_to_tsquery(
-             '{SEARCH_CONFIG}',
-             regexp_replace(s.name || ' ' || s.description, '[^[:alnum:]]+', ' or ', 'g')
-         ) AS q
-    WHERE s.tenant_id = a.tenant_id
-      AND a.search_vector @@ q
-      AND NOT (s.id::text = ANY (a.dismissed_skill_ids))
-    ORDER BY ts_rank(a.search_vector, q) DESC, s.name
+    SELECT m.id FROM (
+        SELECT s.id::text AS id, s.name, ts_rank(a.search_vector, w.query) AS rank,
+               (SELECT count(*) FROM unnest(w.lexemes) AS lexeme
+                WHERE a.search_vector @@ plainto_tsquery('simple', lexeme))::float
+               / greatest(cardinality(w.lexemes), 1) AS coverage
+        FROM skills_skill AS s,
+             LATERAL (
+                 SELECT
+                     tsvector_to_array(
+                         to_tsvector('{SEARCH_CONFIG}', s.name || ' ' || s.description)
+                     ) AS lexemes,
+                     websearch_to_tsquery(
+                         '{SEARCH_CONFIG}',
+                         regexp_replace(
+                             s.name || ' ' || s.description, '[^[:alnum:]]+', ' or ', 'g'
+                         )
+                     ) AS query
+             ) AS w
+        WHERE s.tenant_id = a.tenant_id
+          AND a.search_vector @@ w.query
+          AND NOT (s.id::text = ANY (a.dismissed_skill_ids))
+    ) AS m
+    WHERE m.coverage >= {SUGGESTION_MIN_COVERAGE}
+    ORDER BY m.coverage DESC, m.rank DESC, m.name
     LIMIT {MAX_SUGGESTIONS}
 )
 WHERE a.id = %s AND a.tenant_id = %s
