@@ -32,7 +32,8 @@ class ArtifactForm(forms.Form):
     )
     category = forms.ChoiceField(choices=Category.choices, initial=Category.DOCUMENT)
     artifact_date = forms.DateField(
-        label="Date of the work", widget=forms.DateInput(attrs={"type": "date"})
+        label="Date of the work",
+        widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}),
     )
     estimated_hours_saved = forms.FloatField(
         label="Hours it took (that AI now saves)",
