@@ -276,3 +276,23 @@ def test_only_the_owner_dismisses(alice, bob, create, in_tenant):
     artifact = create(alice, title="Weekly email")
     with in_tenant(bob), pytest.raises(services.ArtifactNotFound):
         services.suggestion_dismiss(user=bob, artifact_id=artifact.pk, skill_id=str(email.pk))
+
+
+def test_artifacts_are_fenced_by_row_level_security(alice, carol, create, in_tenant):
+    from django.db import DatabaseError, transaction
+
+    artifact = create(alice, title="Acme only")
+    with in_tenant(carol):
+        assert not WorkArtifact.objects.filter(pk=artifact.pk).exists()
+    assert not WorkArtifact.objects.filter(pk=artifact.pk).exists()  # no tenant: nothing
+    with (
+        in_tenant(carol),
+        pytest.raises(DatabaseError, match="row-level security"),
+        transaction.atomic(),
+    ):
+        WorkArtifact.objects.create(
+            tenant_id=alice.tenant_id,
+            user=alice,
+            title="Smuggled",
+            artifact_date=datetime.date(2022, 1, 1),
+        )

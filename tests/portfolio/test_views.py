@@ -329,6 +329,7 @@ def test_edit_changes_the_hours(alice_client, alice, create, in_tenant):
     artifact = create(alice, estimated_hours_saved=2, extracted_text="Keep this text")
     form = alice_client.get(f"/portfolio/{artifact.pk}/edit/")
     assert 'value="2.0"' in form.text
+    assert 'value="2022-03-01"' in form.text  # ISO, as <input type=date> needs
     response = alice_client.post(
         f"/portfolio/{artifact.pk}/edit/",
         {**FORM, "title": artifact.title, "estimated_hours_saved": "9"},
