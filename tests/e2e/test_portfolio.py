@@ -54,7 +54,7 @@ def test_alice_uploads_a_docx_sees_text_and_suggestions_edits_hours_and_deletes(
     expect(page.get_by_test_id("artifact-count")).to_have_text("0 of 50")
 
 
-def test_a_bad_file_shows_the_error_in_place_and_keeps_the_form(page, live_server, login, alice):
+def test_a_bad_file_shows_progress_then_the_error_in_place(page, live_server, login, alice):
     login(page, alice)
     page.goto(f"{live_server.url}/portfolio/new/")
     page.get_by_label("Title").fill("Locked report")
@@ -66,8 +66,18 @@ def test_a_bad_file_shows_the_error_in_place_and_keeps_the_form(page, live_serve
             "buffer": files.encrypted_pdf_bytes("x"),
         }
     )
+    # Record the progress bar's state when the upload part of the request ends
+    # (before htmx swaps in the answer).
+    page.evaluate(
+        """window.uploadBar = [];
+        document.addEventListener("htmx:xhr:loadend", function () {
+          var bar = document.querySelector("progress.upload-progress");
+          window.uploadBar.push([bar.hidden, bar.value]);
+        });"""
+    )
     page.get_by_role("button", name="Save").click()
     expect(page.get_by_text("This PDF is password-protected.")).to_be_visible()
+    assert [False, 100] in page.evaluate("window.uploadBar")
     expect(page.get_by_label("Title")).to_have_value("Locked report")
     expect(page).to_have_url(f"{live_server.url}/portfolio/new/")
 
