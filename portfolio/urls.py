@@ -1,10 +1,18 @@
-# Placeholder until the portfolio issue lands: every URL shows "not available yet".
-from django.urls import path, re_path
+from django.urls import path
 
-from config.views import not_available
+from portfolio import views
 
 app_name = "portfolio"
 urlpatterns = [
-    path("", not_available, {"area": "Portfolio"}, name="list"),
-    re_path(r"^.+$", not_available, {"area": "Portfolio"}),
+    path("", views.artifact_list, name="list"),
+    path("new/", views.artifact_create, name="new"),
+    path("export.json", views.artifact_export, name="export"),
+    path("<uuid:pk>/", views.artifact_detail, name="detail"),
+    path("<uuid:pk>/edit/", views.artifact_edit, name="edit"),
+    path("<uuid:pk>/delete/", views.artifact_delete, name="delete"),
+    path(
+        "<uuid:pk>/suggestions/<int:skill_id>/dismiss/",
+        views.suggestion_dismiss,
+        name="dismiss_suggestion",
+    ),
 ]

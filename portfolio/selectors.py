@@ -1,0 +1,132 @@
+"""Reads for the portfolio pages, the dashboard and JSON export (a fixed number of queries)."""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from django.contrib.postgres.search import SearchQuery
+from django.db.models import Count, Sum
+from django.db.models.functions import TruncMonth
+from django.urls import reverse
+
+from portfolio.models import MAX_ARTIFACTS_PER_USER, SEARCH_CONFIG, WorkArtifact
+from skills.models import Skill
+from tenancy.models import User
+
+# Columns a list never needs: the text can be 100,000 characters per row.
+_HEAVY = ("extracted_text", "search_vector")
+
+
+def artifact_list(*, user: User, q: str = "") -> list[WorkArtifact]:
+    """My artifacts, newest artifact_date first, optionally full-text searched.
+
+    Each artifact gets `suggested_skills` (Skill objects, in suggestion order).
+    """
+    artifacts = WorkArtifact.objects.owned_by(user).newest_first().defer(*_HEAVY)
+    q = q.strip()
+    if q:
+        artifacts = artifacts.filter(
+            search_vector=SearchQuery(q, search_type="websearch", config=SEARCH_CONFIG)
+        )
+    artifacts = list(artifacts)
+    attach_suggested_skills(artifacts, tenant_id=user.tenant_id)
+    return artifacts
+
+
+def attach_suggested_skills(artifacts: Iterable[WorkArtifact], *, tenant_id: int) -> None:
+    """Set `artifact.suggested_skills` on each artifact with one query for all of them."""
+    artifacts = list(artifacts)
+    ids = {i for a in artifacts for i in a.suggested_skill_ids if i.isdigit()}
+    skills = (
+        {
+            str(s.pk): s
+            for s in Skill.objects.for_tenant(tenant_id).filter(pk__in=ids).only("id", "name")
+        }
+        if ids
+        else {}
+    )
+    for artifact in artifacts:
+        # A skill deleted since the suggestion was made simply drops out.
+        artifact.suggested_skills = [skills[i] for i in artifact.suggested_skill_ids if i in skills]
+
+
+@dataclass(frozen=True)
+class Totals:
+    count: int
+    hours: float
+    limit: int = MAX_ARTIFACTS_PER_USER
+
+    @property
+    def remaining(self) -> int:
+        return max(self.limit - self.count, 0)
+
+    @property
+    def at_limit(self) -> bool:
+        return self.count >= self.limit
+
+
+def totals(*, user: User) -> Totals:
+    row = WorkArtifact.objects.owned_by(user).aggregate(
+        count=Count("pk"), hours=Sum("estimated_hours_saved")
+    )
+    return Totals(count=row["count"], hours=row["hours"] or 0.0)
+
+
+def hours_by_month(*, user: User) -> list[tuple[datetime.date, float]]:
+    """(first day of month, hours saved) for every month with artifacts, oldest first."""
+    rows = (
+        WorkArtifact.objects.owned_by(user)
+        .annotate(month=TruncMonth("artifact_date"))
+        .values("month")
+        .annotate(hours=Sum("estimated_hours_saved"))
+        .order_by("month")
+    )
+    return [(row["month"], row["hours"] or 0.0) for row in rows]
+
+
+def user_artifacts(*, user: User) -> list[dict[str, Any]]:
+    """The source's getUserArtifacts: plain data, dates as ISO strings, newest first."""
+    rows = (
+        WorkArtifact.objects.owned_by(user)
+        .newest_first()
+        .values(
+            "id",
+            "title",
+            "description",
+            "category",
+            "artifact_date",
+            "file_name",
+            "file_type",
+            "estimated_hours_saved",
+            "suggested_skill_ids",
+            "created_at",
+        )
+    )
+    return [
+        {
+            "id": row["id"],
+            "title": row["title"],
+            "description": row["description"],
+            "category": row["category"],
+            "artifactDate": row["artifact_date"].isoformat(),
+            "fileName": row["file_name"],
+            "fileType": row["file_type"],
+            "estimatedHoursSaved": row["estimated_hours_saved"],
+            "suggestedSkillIds": list(row["suggested_skill_ids"]),
+            "createdAt": row["created_at"].isoformat(),
+        }
+        for row in rows
+    ]
+
+
+def dashboard_card(user: User) -> dict[str, Any]:
+    summary = totals(user=user)
+    return {
+        "title": "Portfolio",
+        "value": summary.count,
+        "detail": f"of {summary.limit} artifacts · {summary.hours:g} hours saved",
+        "url": reverse("portfolio:list"),
+    }

@@ -1,0 +1,307 @@
+"""Every write to the portfolio and its rules: limits, validation, ownership.
+
+Pages, the admin and `import_artifacts` all come through here, so the
+50-artifact limit and the field limits hold on every path. Text extraction
+(portfolio.extraction) happens before these are called, outside the lock.
+"""
+
+from __future__ import annotations
+
+import datetime
+import math
+from typing import Any, Final
+
+from django.contrib.auth import get_user_model
+from django.contrib.postgres.fields import ArrayField
+from django.core.exceptions import ObjectDoesNotExist, ValidationError
+from django.db import connection, transaction
+from django.db.models import CharField, F, Func, Value
+
+from portfolio.extraction.extract import ExtractedFile
+from portfolio.models import (
+    DESCRIPTION_MAX_LENGTH,
+    FILE_NAME_MAX_LENGTH,
+    FILE_TYPE_MAX_LENGTH,
+    HOURS_MAX,
+    HOURS_MIN,
+    MAX_ARTIFACTS_PER_USER,
+    MAX_SUGGESTIONS,
+    SEARCH_CONFIG,
+    TEXT_MAX_LENGTH,
+    TITLE_MAX_LENGTH,
+    Category,
+    WorkArtifact,
+)
+from tenancy.models import User
+
+LIMIT_REACHED = f"Maximum {MAX_ARTIFACTS_PER_USER} artifacts allowed"
+TITLE_REQUIRED = "Give the artifact a title."
+TITLE_TOO_LONG = f"A title has at most {TITLE_MAX_LENGTH} characters."
+DESCRIPTION_TOO_LONG = f"A description has at most {DESCRIPTION_MAX_LENGTH} characters."
+CATEGORY_INVALID = "Choose one of: " + ", ".join(Category.values) + "."
+DATE_REQUIRED = "Give the date the work was done."
+FILE_NAME_TOO_LONG = f"A file name has at most {FILE_NAME_MAX_LENGTH} characters."
+FILE_TYPE_TOO_LONG = f"A file type has at most {FILE_TYPE_MAX_LENGTH} characters."
+TEXT_TOO_LONG = f"The extracted text has at most {TEXT_MAX_LENGTH:,} characters."
+HOURS_OUT_OF_RANGE = f"Hours saved must be between {HOURS_MIN} and {HOURS_MAX:,}."
+TEXT_TRUNCATED = (
+    "The file holds more text than we keep; only its beginning was saved "
+    f"(up to {TEXT_MAX_LENGTH:,} characters)."
+)
+NOT_FOUND = "No such artifact."
+NOT_SUGGESTED = "That skill is not among this artifact's suggestions."
+
+
+class ArtifactNotFound(ObjectDoesNotExist):
+    """Not the caller's artifact (or no such id): the same answer either way."""
+
+
+class _Unset:
+    def __repr__(self) -> str:
+        return "UNSET"
+
+
+UNSET: Final[Any] = _Unset()
+
+# Fields whose change alters what the artifact is about.
+_TEXT_FIELDS = {"title", "description", "extracted_text"}
+
+
+def validate_fields(fields: dict[str, Any]) -> dict[str, Any]:
+    """Check and normalise the given fields (any subset); raise ValidationError by field."""
+    errors: dict[str, str] = {}
+    clean = dict(fields)
+    if "title" in fields:
+        clean["title"] = title = (fields["title"] or "").strip()
+        if not title:
+            errors["title"] = TITLE_REQUIRED
+        elif len(title) > TITLE_MAX_LENGTH:
+            errors["title"] = TITLE_TOO_LONG
+    if "description" in fields:
+        clean["description"] = (fields["description"] or "").strip()
+        if len(clean["description"]) > DESCRIPTION_MAX_LENGTH:
+            errors["description"] = DESCRIPTION_TOO_LONG
+    if "category" in fields and fields["category"] not in Category.values:
+        errors["category"] = CATEGORY_INVALID
+    if "artifact_date" in fields and not isinstance(fields["artifact_date"], datetime.date):
+        errors["artifact_date"] = DATE_REQUIRED
+    if len(fields.get("file_name") or "") > FILE_NAME_MAX_LENGTH:
+        errors["file"] = FILE_NAME_TOO_LONG
+    if len(fields.get("file_type") or "") > FILE_TYPE_MAX_LENGTH:
+        errors["file"] = FILE_TYPE_TOO_LONG
+    if len(fields.get("extracted_text") or "") > TEXT_MAX_LENGTH:
+        errors["extracted_text"] = TEXT_TOO_LONG
+    if fields.get("estimated_hours_saved") is not None:
+        hours = fields["estimated_hours_saved"]
+        try:
+            hours = float(hours)
+        except (TypeError, ValueError):
+            hours = math.nan
+        if not (math.isfinite(hours) and HOURS_MIN <= hours <= HOURS_MAX):
+            errors["estimated_hours_saved"] = HOURS_OUT_OF_RANGE
+        clean["estimated_hours_saved"] = hours
+    if errors:
+        raise ValidationError(errors)
+    return clean
+
+
+def _file_fields(file: ExtractedFile | None) -> dict[str, Any]:
+    if file is None:
+        return {}
+    return {
+        "file_name": file.file_name,
+        "file_type": file.file_type,
+        "extracted_text": file.text,
+        "text_truncated": file.truncated,
+    }
+
+
+def _refuse_at_limit(user: User) -> None:
+    if WorkArtifact.objects.owned_by(user).count() >= MAX_ARTIFACTS_PER_USER:
+        raise ValidationError(LIMIT_REACHED)
+
+
+def check_limit(*, user: User) -> None:
+    """Raise when the user is at the limit: an early answer for forms; artifact_create decides."""
+    _refuse_at_limit(user)
+
+
+@transaction.atomic
+def artifact_create(
+    *,
+    user: User,
+    title: str,
+    category: str,
+    artifact_date: datetime.date,
+    description: str = "",
+    estimated_hours_saved: float | None = None,
+    file: ExtractedFile | None = None,
+    file_name: str = "",
+    file_type: str = "",
+    extracted_text: str = "",
+) -> WorkArtifact:
+    """Record an artifact for `user`, at most MAX_ARTIFACTS_PER_USER of them.
+
+    Either pass an uploaded `file` (already extracted) or the source's raw
+    file_name/file_type/extracted_text fields.
+    """
+    fields = validate_fields(
+        {
+            "title": title,
+            "description": description,
+            "category": category,
+            "artifact_date": artifact_date,
+            "estimated_hours_saved": estimated_hours_saved,
+            "file_name": file_name,
+            "file_type": file_type,
+            "extracted_text": extracted_text,
+            **_file_fields(file),
+        }
+    )
+    # Count-then-insert is only safe when creates for one user take turns:
+    # lock the user's row first (a global table, no RLS). FOR NO KEY UPDATE
+    # does not block other tables' foreign-key checks against the user.
+    get_user_model().objects.select_for_update(no_key=True).only("pk").get(pk=user.pk)
+    _refuse_at_limit(user)
+    artifact = WorkArtifact.objects.create(tenant_id=user.tenant_id, user=user, **fields)
+    suggestions_refresh(artifact=artifact)
+    return artifact
+
+
+def _owned(*, user: User, artifact_id: str) -> WorkArtifact:
+    artifact = (
+        WorkArtifact.objects.owned_by(user)
+        .select_for_update()
+        .defer("search_vector")
+        .filter(pk=artifact_id)
+        .first()
+    )
+    if artifact is None:
+        raise ArtifactNotFound(NOT_FOUND)
+    return artifact
+
+
+@transaction.atomic
+def artifact_update(
+    *,
+    user: User,
+    artifact_id: str,
+    title: str = UNSET,
+    description: str = UNSET,
+    category: str = UNSET,
+    artifact_date: datetime.date = UNSET,
+    estimated_hours_saved: float | None = UNSET,
+    file: ExtractedFile | None = None,
+    extracted_text: str = UNSET,
+) -> WorkArtifact:
+    """Change only the fields given; only the owner may (anyone else: ArtifactNotFound)."""
+    given = {
+        "title": title,
+        "description": description,
+        "category": category,
+        "artifact_date": artifact_date,
+        "estimated_hours_saved": estimated_hours_saved,
+        "extracted_text": extracted_text,
+    }
+    changes = validate_fields(
+        {name: value for name, value in given.items() if value is not UNSET} | _file_fields(file)
+    )
+    artifact = _owned(user=user, artifact_id=artifact_id)
+    if "extracted_text" in changes and file is None:
+        changes["text_truncated"] = False
+    for name, value in changes.items():
+        setattr(artifact, name, value)
+    artifact.save(update_fields=[*changes, "updated_at"])
+    if _TEXT_FIELDS & changes.keys():
+        suggestions_refresh(artifact=artifact)
+    return artifact
+
+
+@transaction.atomic
+def artifacts_delete(*, tenant_id: int, artifact_ids: list[str]) -> int:
+    """A tenant admin's bulk delete: one statement, within the tenant."""
+    deleted, _ = WorkArtifact.objects.filter(tenant_id=tenant_id, pk__in=artifact_ids).delete()
+    return deleted
+
+
+@transaction.atomic
+def artifact_delete(*, user: User, artifact_id: str) -> None:
+    deleted, _ = WorkArtifact.objects.owned_by(user).filter(pk=artifact_id).delete()
+    if not deleted:
+        raise ArtifactNotFound(NOT_FOUND)
+
+
+# A skill is suggested when the artifact contains at least a quarter of the
+# skill's own words (name and description, stemmed): one shared common word
+# such as "report" is not enough to suggest a seven-word skill. Ties go to
+# ts_rank of the skill's words (as an OR query) against the artifact's search
+# vector. One statement; the tenant test is explicit, RLS is the fence behind.
+SUGGESTION_MIN_COVERAGE = 0.25
+_SUGGEST_SQL = f"""
+UPDATE {WorkArtifact._meta.db_table} AS a
+SET suggested_skill_ids = ARRAY(
+    SELECT m.id FROM (
+        SELECT s.id::text AS id, s.name, ts_rank(a.search_vector, w.query) AS rank,
+               (SELECT count(*) FROM unnest(w.lexemes) AS lexeme
+                WHERE a.search_vector @@ plainto_tsquery('simple', lexeme))::float
+               / greatest(cardinality(w.lexemes), 1) AS coverage
+        FROM skills_skill AS s,
+             LATERAL (
+                 SELECT
+                     tsvector_to_array(
+                         to_tsvector('{SEARCH_CONFIG}', s.name || ' ' || s.description)
+                     ) AS lexemes,
+                     websearch_to_tsquery(
+                         '{SEARCH_CONFIG}',
+                         regexp_replace(
+                             s.name || ' ' || s.description, '[^[:alnum:]]+', ' or ', 'g'
+                         )
+                     ) AS query
+             ) AS w
+        WHERE s.tenant_id = a.tenant_id
+          AND a.search_vector @@ w.query
+          AND NOT (s.id::text = ANY (a.dismissed_skill_ids))
+    ) AS m
+    WHERE m.coverage >= {SUGGESTION_MIN_COVERAGE}
+    ORDER BY m.coverage DESC, m.rank DESC, m.name
+    LIMIT {MAX_SUGGESTIONS}
+)
+WHERE a.id = %s AND a.tenant_id = %s
+RETURNING a.suggested_skill_ids
+"""
+
+
+def suggestions_refresh(*, artifact: WorkArtifact) -> list[str]:
+    """Rank the tenant's skills against the artifact; keep the best five (dismissed excluded)."""
+    with connection.cursor() as cursor:
+        cursor.execute(_SUGGEST_SQL, [artifact.pk, artifact.tenant_id])
+        row = cursor.fetchone()
+    artifact.suggested_skill_ids = list(row[0]) if row else []
+    return artifact.suggested_skill_ids
+
+
+@transaction.atomic
+def suggestion_dismiss(*, user: User, artifact_id: str, skill_id: str) -> WorkArtifact:
+    """Drop one suggestion for good (it stays out when suggestions are recomputed)."""
+    artifact = _owned(user=user, artifact_id=artifact_id)
+    skill_id = str(skill_id)
+    if skill_id not in artifact.suggested_skill_ids:
+        raise ValidationError(NOT_SUGGESTED)
+    # One statement: the array edit happens in the database, under the row lock.
+    WorkArtifact.objects.filter(pk=artifact.pk, tenant_id=artifact.tenant_id).update(
+        suggested_skill_ids=_ArrayRemove(F("suggested_skill_ids"), Value(skill_id)),
+        dismissed_skill_ids=_ArrayAppend(F("dismissed_skill_ids"), Value(skill_id)),
+    )
+    artifact.suggested_skill_ids.remove(skill_id)
+    artifact.dismissed_skill_ids.append(skill_id)
+    return artifact
+
+
+class _ArrayRemove(Func):
+    function = "array_remove"
+    output_field = ArrayField(CharField(max_length=20))
+
+
+class _ArrayAppend(Func):
+    function = "array_append"
+    output_field = ArrayField(CharField(max_length=20))

@@ -1,0 +1,36 @@
+from __future__ import annotations
+
+import datetime
+
+from portfolio.chart import MAX_MONTHS, month_bars
+
+D = datetime.date
+
+
+def test_no_rows_no_chart():
+    assert month_bars([]) is None
+
+
+def test_empty_months_between_are_drawn_as_zero():
+    chart = month_bars([(D(2022, 1, 1), 4.0), (D(2022, 4, 1), 2.0)])
+    assert [(b.month.month, b.hours) for b in chart.bars] == [(1, 4.0), (2, 0), (3, 0), (4, 2.0)]
+    tallest, _, _, half = chart.bars
+    assert tallest.height == 2 * half.height
+    assert tallest.y + tallest.height == chart.plot_bottom
+    assert chart.bars[1].height == 0
+
+
+def test_only_the_last_24_months_are_shown():
+    chart = month_bars([(D(2015, 6, 1), 1.0), (D(2023, 12, 1), 3.0)])
+    assert len(chart.bars) == MAX_MONTHS
+    assert chart.bars[0].month == D(2022, 1, 1)
+    assert chart.bars[-1].label == "Dec 2023"
+    assert chart.bars[-1].show_label
+
+
+def test_bars_fit_inside_the_plot():
+    chart = month_bars([(D(2021, m, 1), float(m)) for m in range(1, 13)])
+    for bar in chart.bars:
+        assert chart.left <= bar.x
+        assert bar.x + bar.width <= chart.axis_right
+        assert chart.plot_top <= bar.y <= chart.plot_bottom
