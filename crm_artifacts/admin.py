@@ -22,6 +22,7 @@ from crm_artifacts import services
 from crm_artifacts.fields import PROFILE_FIELDS, clean_profile
 from crm_artifacts.models import Artifact, Customer, FollowUp, ProfileEditStatus
 from tenancy.admin import TenantAdminMixin
+from tenancy.forms import apply_service_errors
 from tenancy.models import User
 
 
@@ -44,9 +45,7 @@ class _CustomerAdminForm(forms.ModelForm):
         try:
             self.profile = clean_profile(values)
         except ValidationError as error:
-            for key, messages_ in error.message_dict.items():
-                for message in messages_:
-                    self.add_error(key if key in self.fields else None, message)
+            apply_service_errors(self, error)
         return data
 
 

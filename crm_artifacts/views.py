@@ -25,6 +25,7 @@ from crm_artifacts import selectors, services
 from crm_artifacts.forms import EditValueForm, NotesForm
 from crm_artifacts.models import Artifact, Customer
 from crm_artifacts.services.access import ensure_rm_of_artifact, ensure_rm_of_customer
+from tenancy.forms import apply_service_errors
 from tenancy.shortcuts import get_tenant_object_or_404
 
 ACCEPTED = "{field} accepted: the profile now says “{value}”."
@@ -157,9 +158,7 @@ def customer_notes(request: HttpRequest, pk: int) -> HttpResponse:
             workflow_trigger=form.cleaned_data["workflow_trigger"] or None,
         )
     except ValidationError as error:
-        for field, errors in error.message_dict.items():
-            for message in errors:
-                form.add_error(field if field in form.fields else None, message)
+        apply_service_errors(form, error)
         return _overview(request, customer, status=400, notes_form=form)
     except AssistantError as error:
         form.add_error(None, str(error))

@@ -3,7 +3,6 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.core.exceptions import ValidationError
 
 from messaging import services
 from messaging.models import MESSAGE_MAX_LENGTH
@@ -36,8 +35,3 @@ class ProposeGroupingForm(forms.Form):
         self.fields["proposed_parent_skill"].queryset = (
             Skill.objects.for_tenant(user.tenant_id).exclude(pk=skill.pk).order_by("name")
         )
-
-    def add_service_errors(self, error: ValidationError) -> None:
-        for field, messages in error.message_dict.items():
-            for message in messages:
-                self.add_error(field if field in self.fields else None, message)

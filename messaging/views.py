@@ -15,6 +15,7 @@ from messaging import selectors, services
 from messaging.forms import ProposeGroupingForm
 from messaging.models import SkillMessage
 from skills.models import Skill
+from tenancy.forms import apply_service_errors
 from tenancy.shortcuts import get_tenant_object_or_404
 
 # Sent to the page after every change to an inbox: the nav badge listens.
@@ -34,7 +35,7 @@ def skill_propose(request: HttpRequest, pk: int) -> HttpResponse:
                 sender=request.user, subject_skill=skill, **form.cleaned_data
             )
         except ValidationError as error:
-            form.add_service_errors(error)
+            apply_service_errors(form, error)
     if sent is not None:
         if not request.htmx:
             messages.success(request, f"Proposal sent to {skill.author}.")

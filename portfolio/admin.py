@@ -19,10 +19,11 @@ from django.template.defaultfilters import truncatechars
 from django.utils.html import format_html, format_html_join
 
 from portfolio import services
-from portfolio.forms import SERVICE_FIELDS, apply_errors
+from portfolio.forms import SERVICE_FIELDS
 from portfolio.models import SEARCH_CONFIG, WorkArtifact
 from skills.models import Skill
 from tenancy.admin import TenantAdminMixin
+from tenancy.forms import apply_service_errors
 from tenancy.models import User
 
 PREVIEW_CHARS = 2000
@@ -44,7 +45,7 @@ class WorkArtifactAdminForm(forms.ModelForm):
             if self.instance._state.adding:
                 services.check_limit(user=data["user"])
         except ValidationError as error:
-            apply_errors(self, error)
+            apply_service_errors(self, error)
         return data
 
 

@@ -68,14 +68,3 @@ class ArtifactForm(forms.Form):
     @classmethod
     def initial_for(cls, artifact: WorkArtifact) -> dict[str, Any]:
         return {name: getattr(artifact, name) for name in SERVICE_FIELDS}
-
-
-def apply_errors(form: forms.Form, error: ValidationError) -> None:
-    """Show a service's ValidationError on the form (by field where it names one)."""
-    if hasattr(error, "error_dict"):
-        for field, messages in error.message_dict.items():
-            for message in messages:
-                form.add_error(field if field in form.fields else None, message)
-    else:
-        for message in error.messages:
-            form.add_error(None, message)

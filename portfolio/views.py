@@ -16,9 +16,10 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from portfolio import selectors, services
 from portfolio.chart import month_bars
-from portfolio.forms import ArtifactForm, apply_errors
+from portfolio.forms import ArtifactForm
 from portfolio.models import WorkArtifact
 from portfolio.uploads import install_upload_cap
+from tenancy.forms import apply_service_errors
 from tenancy.shortcuts import get_tenant_object_or_404
 
 
@@ -98,7 +99,7 @@ def _save(
         try:
             saved = save(user=request.user, **form.service_kwargs())
         except ValidationError as error:
-            apply_errors(form, error)
+            apply_service_errors(form, error)
         except services.ArtifactNotFound as error:  # deleted meanwhile
             raise Http404(services.NOT_FOUND) from error
         else:

@@ -11,6 +11,7 @@ from django.http import HttpRequest
 from skills import services
 from skills.models import Skill
 from tenancy.admin import TenantAdminMixin
+from tenancy.forms import apply_service_errors
 from tenancy.models import User
 
 
@@ -36,9 +37,7 @@ class SkillAdminForm(forms.ModelForm):
             )
             services.validate_parent(skill=skill, parent=data.get("parent"))
         except ValidationError as error:
-            for field, messages in error.message_dict.items():
-                for message in messages:
-                    self.add_error(field if field in self.fields else None, message)
+            apply_service_errors(self, error)
         return data
 
 

@@ -10,13 +10,8 @@ from skills import services
 from skills.forms import SkillForm
 from skills.models import Skill
 from skills.selectors import skill_ancestors, skill_tree
+from tenancy.forms import apply_service_errors
 from tenancy.shortcuts import get_tenant_object_or_404
-
-
-def _apply_errors(form: SkillForm, error: ValidationError) -> None:
-    for field, messages_ in error.message_dict.items():
-        for message in messages_:
-            form.add_error(field if field in form.fields else None, message)
 
 
 @login_required
@@ -45,7 +40,7 @@ def skill_create(request: HttpRequest) -> HttpResponse:
         try:
             skill = services.skill_create(author=request.user, **form.cleaned_data)
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_service_errors(form, error)
         else:
             messages.success(request, f"Skill “{skill.name}” created.")
             return redirect("skills:detail", pk=skill.pk)
@@ -63,7 +58,7 @@ def skill_edit(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             services.skill_update(skill=skill, user=request.user, **form.cleaned_data)
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_service_errors(form, error)
         else:
             messages.success(request, f"Skill “{skill.name}” saved.")
             return redirect("skills:detail", pk=skill.pk)

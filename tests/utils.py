@@ -44,3 +44,42 @@ def assert_uses_index(queryset: Any, table: str) -> str:
         cursor.execute("SET LOCAL enable_seqscan = on")
     assert f"Seq Scan on {table}" not in plan, plan
     return plan
+
+
+def run_concurrently(
+    jobs: list[Callable[[], Any]], *, tenant_id: int | None = None, timeout: float = 60
+) -> list[Any]:
+    """Run each job in its own thread and database connection, all released at once.
+
+    Returns each job's result, or the exception it raised (the outcome under
+    test: a conflict or a refusal is a result here, not a crash). With
+    `tenant_id`, each job runs inside that tenant's context. Needs
+    `pytest.mark.django_db(transaction=True)`: the threads see only committed rows.
+    """
+    import threading
+
+    from tenancy.context import tenant_context
+
+    barrier = threading.Barrier(len(jobs))
+    results: list[Any] = [None] * len(jobs)
+
+    def run(index: int, job: Callable[[], Any]) -> None:
+        try:
+            barrier.wait(timeout=timeout)
+            if tenant_id is None:
+                results[index] = job()
+            else:
+                with tenant_context(tenant_id):
+                    results[index] = job()
+        except BaseException as error:
+            results[index] = error
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(i, job)) for i, job in enumerate(jobs)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=timeout)
+    assert not any(thread.is_alive() for thread in threads), "a concurrent job hung"
+    return results

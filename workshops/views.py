@@ -17,6 +17,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from assistant import AssistantError, get_assistant
+from tenancy.forms import apply_service_errors
 from tenancy.shortcuts import get_tenant_object_or_404
 from workshops import services
 from workshops.context import REPLY_BUDGET_TOKENS, TIERS, build_step_context
@@ -31,15 +32,6 @@ from workshops.forms import (
 from workshops.models import ChatMessage, Workshop, WorkshopStep
 from workshops.schemas import artifact_errors, in_schema_order, schema_fields, skeleton
 from workshops.selectors import step_page, workshop_list, workshop_steps
-
-
-def _apply_errors(form: Any, error: ValidationError) -> None:
-    if not hasattr(error, "error_dict"):
-        form.add_error(None, error)
-        return
-    for field, field_messages in error.message_dict.items():
-        for message in field_messages:
-            form.add_error(field if field in form.fields else None, message)
 
 
 def _load_step(request: HttpRequest, pk: int, step_id: str) -> WorkshopStep:
@@ -95,7 +87,7 @@ def workshop_create(request: HttpRequest) -> HttpResponse:
         try:
             workshop = services.workshop_create(owner=request.user, **form.cleaned_data)
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_service_errors(form, error)
         else:
             messages.success(request, f"Workshop “{workshop.title}” created.")
             return redirect("workshops:detail", pk=workshop.pk)
@@ -146,7 +138,7 @@ def step_messages(request: HttpRequest, pk: int, step_id: str) -> HttpResponse:
                 assistant=get_assistant(),
             )
         except ValidationError as invalid:
-            _apply_errors(form, invalid)
+            apply_service_errors(form, invalid)
         else:
             form, error = MessageForm(), outcome.error
             new = [m for m in (outcome.user_message, outcome.reply) if m is not None]
@@ -184,7 +176,7 @@ def step_artifact(request: HttpRequest, pk: int, step_id: str) -> HttpResponse:
                 expected_version=form.cleaned_data["version"],
             )
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_service_errors(form, error)
         except services.VersionConflict as conflict:
             schema = step.step_definition.schema
             # Keep what they typed; the editor now carries the version they

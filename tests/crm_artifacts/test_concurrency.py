@@ -5,39 +5,16 @@ Real threads, each with its own database connection and tenant context.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 
 import pytest
-from django.db import connection
 
 from crm_artifacts import services
 from crm_artifacts.models import Artifact
 from tenancy.context import tenant_context
+from tests.utils import run_concurrently
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def race(*actions: Callable[[], object]) -> list[object]:
-    """Run the actions at the same moment in threads; return each result or exception."""
-    barrier = threading.Barrier(len(actions))
-    results: list[object] = [None] * len(actions)
-
-    def run(index: int, action: Callable[[], object]) -> None:
-        try:
-            barrier.wait(timeout=10)
-            results[index] = action()
-        except Exception as error:
-            results[index] = error
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i, a)) for i, a in enumerate(actions)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-    return results
 
 
 def decide(user, action: Callable[..., object], **kwargs: object) -> Callable[[], object]:
@@ -53,9 +30,11 @@ def test_accept_and_reject_racing_end_with_exactly_one_decision(
     customer, bob, make_batch, reload, repeat
 ):
     (artifact,) = make_batch(customer, email="jane@new.example")
-    results = race(
-        decide(bob, services.artifact_accept, artifact=artifact),
-        decide(bob, services.artifact_reject, artifact=artifact),
+    results = run_concurrently(
+        [
+            decide(bob, services.artifact_accept, artifact=artifact),
+            decide(bob, services.artifact_reject, artifact=artifact),
+        ]
     )
     winners = [r for r in results if isinstance(r, Artifact)]
     losers = [r for r in results if isinstance(r, services.AlreadyDecided)]
@@ -68,9 +47,11 @@ def test_accept_and_reject_racing_end_with_exactly_one_decision(
 
 def test_batch_accept_racing_a_single_reject_never_decides_twice(customer, bob, make_batch, reload):
     batch = make_batch(customer, email="jane@new.example", occupation="Architect")
-    results = race(
-        decide(bob, services.batch_accept, batch_id=batch[0].batch_id),
-        decide(bob, services.artifact_reject, artifact=batch[1]),
+    results = run_concurrently(
+        [
+            decide(bob, services.batch_accept, batch_id=batch[0].batch_id),
+            decide(bob, services.artifact_reject, artifact=batch[1]),
+        ]
     )
     statuses = [reload(a).status for a in batch]
     assert statuses[0] == "accepted"
@@ -85,9 +66,11 @@ def test_batch_accept_racing_a_single_reject_never_decides_twice(customer, bob, 
 
 def test_two_batch_decisions_racing_decide_each_row_once(customer, bob, make_batch, reload):
     batch = make_batch(customer, email="jane@new.example", occupation="Architect")
-    results = race(
-        decide(bob, services.batch_accept, batch_id=batch[0].batch_id),
-        decide(bob, services.batch_reject, batch_id=batch[0].batch_id),
+    results = run_concurrently(
+        [
+            decide(bob, services.batch_accept, batch_id=batch[0].batch_id),
+            decide(bob, services.batch_reject, batch_id=batch[0].batch_id),
+        ]
     )
     assert sorted(results) == [0, 2], results
     assert len({reload(a).status for a in batch}) == 1

@@ -2,43 +2,19 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import connection
 
 from messaging import services
 from messaging.models import SkillMessage
 from skills.models import Skill
 from tenancy.context import tenant_context
 from tests.messaging.factories import SkillMessageFactory
+from tests.utils import run_concurrently
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def run_together(tenant_id: int, actions: list[Callable[[], object]]) -> list[object]:
-    """Run each action in its own thread and connection, released at the same moment."""
-    barrier = threading.Barrier(len(actions))
-    results: list[object] = [None] * len(actions)
-
-    def worker(index: int, action: Callable[[], object]) -> None:
-        try:
-            barrier.wait(timeout=10)
-            with tenant_context(tenant_id):
-                results[index] = action()
-        except Exception as error:  # recorded for the assertions
-            results[index] = error
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=worker, args=pair) for pair in enumerate(actions)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-    return results
 
 
 def test_two_concurrent_accepts_make_one_transition(alice, bob, bobs_skill, alices_parent):
@@ -49,7 +25,7 @@ def test_two_concurrent_accepts_make_one_transition(alice, bob, bobs_skill, alic
     def accept() -> SkillMessage:
         return services.accept(message=SkillMessage.objects.get(pk=message.pk), user=bob)
 
-    results = run_together(bob.tenant_id, [accept, accept])
+    results = run_concurrently([accept, accept], tenant_id=bob.tenant_id)
 
     accepted = [r for r in results if isinstance(r, SkillMessage)]
     refused = [r for r in results if isinstance(r, ValidationError)]
@@ -69,7 +45,9 @@ def test_accept_and_decline_at_once_leave_one_answer(alice, bob, bobs_skill, ali
     def answer(action) -> Callable[[], SkillMessage]:
         return lambda: action(message=SkillMessage.objects.get(pk=message.pk), user=bob)
 
-    results = run_together(bob.tenant_id, [answer(services.accept), answer(services.decline)])
+    results = run_concurrently(
+        [answer(services.accept), answer(services.decline)], tenant_id=bob.tenant_id
+    )
 
     winners = [r for r in results if isinstance(r, SkillMessage)]
     assert len(winners) == 1, results
@@ -96,7 +74,7 @@ def test_two_concurrent_sends_of_the_same_pair_make_one_message(
             message="Group these.",
         )
 
-    results = run_together(alice.tenant_id, [send(alice), send(dave)])
+    results = run_concurrently([send(alice), send(dave)], tenant_id=alice.tenant_id)
 
     sent = [r for r in results if isinstance(r, SkillMessage)]
     refused = [r for r in results if isinstance(r, ValidationError)]

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import datetime
-import threading
+from collections.abc import Callable
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import connection
 
 from portfolio import services
 from portfolio.models import WorkArtifact
 from tenancy.context import tenant_context
+from tests.utils import run_concurrently
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -20,38 +20,19 @@ THREADS = 20
 
 def test_twenty_simultaneous_creates_stop_at_exactly_50(alice, artifacts_for):
     artifacts_for(alice, 45)
-    start = threading.Barrier(THREADS)
-    created: list[str] = []
-    refused: list[str] = []
-    crashed: list[BaseException] = []
-    lock = threading.Lock()
 
-    def create(n: int) -> None:
-        try:
-            start.wait(timeout=30)
-            with tenant_context(alice.tenant_id):
-                artifact = services.artifact_create(
-                    user=alice,
-                    title=f"Concurrent {n}",
-                    category="document",
-                    artifact_date=datetime.date(2022, 1, 1),
-                )
-            with lock:
-                created.append(artifact.pk)
-        except ValidationError as error:
-            with lock:
-                refused.extend(error.messages)
-        except BaseException as error:  # surfaced below, never swallowed
-            with lock:
-                crashed.append(error)
-        finally:
-            connection.close()
+    def create(n: int) -> Callable[[], WorkArtifact]:
+        return lambda: services.artifact_create(
+            user=alice,
+            title=f"Concurrent {n}",
+            category="document",
+            artifact_date=datetime.date(2022, 1, 1),
+        )
 
-    threads = [threading.Thread(target=create, args=(n,)) for n in range(THREADS)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
+    results = run_concurrently([create(n) for n in range(THREADS)], tenant_id=alice.tenant_id)
+    created = [r for r in results if isinstance(r, WorkArtifact)]
+    refused = [m for r in results if isinstance(r, ValidationError) for m in r.messages]
+    crashed = [r for r in results if not isinstance(r, WorkArtifact | ValidationError)]
 
     assert not crashed, crashed
     assert len(created) == 5

@@ -2,40 +2,16 @@
 
 from __future__ import annotations
 
-import threading
-
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import connection
 
 from skills import services
 from skills.models import Skill
 from tenancy.context import tenant_context
 from tests.factories import SkillFactory
+from tests.utils import run_concurrently
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def _race(*jobs) -> list[object]:
-    """Run the jobs at the same moment, each on its own connection; return results/errors."""
-    barrier = threading.Barrier(len(jobs))
-    results: list[object] = [None] * len(jobs)
-
-    def run(index: int, job) -> None:
-        try:
-            barrier.wait()
-            results[index] = job()
-        except Exception as error:  # the outcome under test
-            results[index] = error
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i, job)) for i, job in enumerate(jobs)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return results
 
 
 def test_crossed_moves_cannot_make_a_loop(alice):
@@ -49,7 +25,7 @@ def test_crossed_moves_cannot_make_a_loop(alice):
 
         return job
 
-    results = _race(move(a, b), move(b, a))
+    results = run_concurrently([move(a, b), move(b, a)])
     errors = [r for r in results if isinstance(r, ValidationError)]
     assert len(errors) == 1
     assert services.PARENT_MAKES_CYCLE in errors[0].messages
@@ -66,7 +42,7 @@ def test_two_creates_of_one_name_give_one_skill_and_a_clear_error(alice, bob):
 
         return job
 
-    results = _race(create(alice), create(bob))
+    results = run_concurrently([create(alice), create(bob)])
     errors = [r for r in results if isinstance(r, ValidationError)]
     assert len(errors) == 1
     assert services.NAME_TAKEN in errors[0].messages

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 
 import pytest
-from django.db import connection
 
 from tenancy.context import tenant_context
+from tests.utils import run_concurrently
 from tests.workshops.conftest import get_step
 from workshops import services
 from workshops.models import StepArtifact, StepSummary, WorkshopStep
@@ -21,28 +20,17 @@ CHALLENGE = {"problem_statement": "New hires take six weeks to settle.", "who_is
 
 def race(step: WorkshopStep, save: Callable[[WorkshopStep, int], object]) -> list[object]:
     """Run `save(step, i)` in THREADS threads released together; collect results or errors."""
-    barrier = threading.Barrier(THREADS)
-    results: list[object] = [None] * THREADS
 
-    def run(i: int) -> None:
-        try:
-            with tenant_context(step.tenant_id):
-                fresh = WorkshopStep.objects.select_related("workshop", "step_definition").get(
-                    pk=step.pk
-                )
-                barrier.wait(timeout=30)
-                results[i] = save(fresh, i)
-        except Exception as error:  # a conflict is a result here, not a test failure
-            results[i] = error
-        finally:
-            connection.close()
+    def job(i: int) -> Callable[[], object]:
+        def run() -> object:
+            fresh = WorkshopStep.objects.select_related("workshop", "step_definition").get(
+                pk=step.pk
+            )
+            return save(fresh, i)
 
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(THREADS)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return results
+        return run
+
+    return run_concurrently([job(i) for i in range(THREADS)], tenant_id=step.tenant_id)
 
 
 def test_ten_concurrent_saves_from_version_n_leave_one_winner(alice, workshop):
