@@ -1,0 +1,71 @@
+"""Every list query reads its table through an index, never a full scan.
+
+The pages' own querysets (from each app's selectors and managers) are
+EXPLAINed with sequential scans discouraged; see tests/utils.assert_uses_index.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from crm_artifacts.models import Artifact, Customer
+from crm_artifacts.selectors import customers_of
+from messaging.models import SkillMessage
+from portfolio.models import WorkArtifact
+from skills.models import Skill
+from tests.utils import assert_uses_index
+from workshops.models import ChatMessage, Workshop
+from workshops.selectors import workshop_list
+
+pytestmark = pytest.mark.django_db
+
+
+def test_messaging_inbox_sent_box_and_unread_count_use_indexes(alice, in_tenant):
+    with in_tenant(alice):
+        for qs in [
+            SkillMessage.objects.received_by(alice).order_by("-created_at", "-id"),
+            SkillMessage.objects.sent_by(alice).order_by("-created_at", "-id"),
+            SkillMessage.objects.received_by(alice).unread(),
+        ]:
+            assert_uses_index(qs, "messaging_skillmessage")
+
+
+def test_workshop_list_and_chat_use_indexes(alice, in_tenant):
+    with in_tenant(alice):
+        assert_uses_index(workshop_list(user=alice), "workshops_workshop")
+        assert_uses_index(
+            ChatMessage.objects.filter(tenant_id=alice.tenant_id, workshop_step_id=1).order_by(
+                "created_at", "id"
+            ),
+            "workshops_chatmessage",
+        )
+        assert_uses_index(Workshop.objects.owned_by(alice), "workshops_workshop")
+
+
+def test_crm_customer_list_overview_and_proposals_use_indexes(bob, in_tenant):
+    with in_tenant(bob):
+        assert_uses_index(customers_of(bob), "crm_artifacts_customer")
+        assert_uses_index(
+            Artifact.objects.filter(tenant_id=bob.tenant_id, customer_id=1).order_by(
+                "-created_at", "-id"
+            ),
+            "crm_artifacts_artifact",
+        )
+        assert_uses_index(
+            Artifact.objects.for_rm(bob).pending().order_by("customer_id", "id"),
+            "crm_artifacts_artifact",
+        )
+        assert_uses_index(Customer.objects.of_rm(bob), "crm_artifacts_customer")
+
+
+def test_portfolio_and_skills_lists_use_indexes(alice, in_tenant):
+    with in_tenant(alice):
+        assert_uses_index(
+            WorkArtifact.objects.filter(tenant_id=alice.tenant_id, user=alice).order_by(
+                "-artifact_date"
+            ),
+            "portfolio_workartifact",
+        )
+        assert_uses_index(
+            Skill.objects.for_tenant(alice.tenant_id).order_by("name"), "skills_skill"
+        )
