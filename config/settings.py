@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "workshops",
     "crm_artifacts",
     "assistant",
+    "loadtest",
 ]
 
 MIDDLEWARE = [
