@@ -19,7 +19,9 @@ from pathlib import Path
 from typing import Any
 
 APP_ROLE = "app"
-APP_DATABASE = "app"
+# EMBEDDED_DATABASE_NAME picks another database in the same cluster: `make bench`
+# uses "bench" so generated load data never mixes with the demo data.
+APP_DATABASE = os.environ.get("EMBEDDED_DATABASE_NAME", "app")
 
 
 def _quiet_runtime_dir() -> None:
