@@ -26,6 +26,7 @@ from django.contrib.auth.hashers import make_password
 from django.db import connection, transaction
 
 from crm_artifacts.fields import PROFILE_FIELDS
+from crm_artifacts.workflows import validate_workflow
 from loadtest import samples
 from portfolio.models import MAX_ARTIFACTS_PER_USER
 from tenancy.context import tenant_context
@@ -42,6 +43,7 @@ PENDING_BATCHES = 2  # each customer's newest batches wait for a decision (alway
 DONE_STEPS = 2  # each workshop's first steps are done (artifact + summary), the next in progress
 CHAT_TURNS = 4  # per started step, user and assistant in turn
 CREATOR = "Offline assistant"
+WORKFLOW = "follow_up"
 
 Progress = Callable[[int, int], None]
 
@@ -283,11 +285,12 @@ CROSS JOIN (
 # Proposal j of a customer is in batch (j - 1) / BATCH_SIZE and proposes field
 # (j - 1) mod 12: a batch never names a field twice. The newest batches are
 # pending with previous_value = the profile's value (so they accept cleanly);
-# the older ones are accepted, rejected or edited.
+# the older ones are accepted, rejected or edited, and the accepted ones ran the
+# follow-up workflow (pending ones name none, so accepting them runs no task).
 CRM_ARTIFACTS_SQL = """
 INSERT INTO crm_artifacts_artifact
     (created_at, batch_id, version, artifact_type, status, created_by_type, created_by_id,
-     payload, decided_at, decided_by_id, rm_id, tenant_id, customer_id)
+     payload, workflow_trigger, decided_at, decided_by_id, rm_id, tenant_id, customer_id)
 SELECT x.made, %(slug)s || '-c' || c.id || '-b' || x.batch, 1, 'profile_edit', x.status,
        'agent', %(creator)s,
        jsonb_build_object(
@@ -300,6 +303,7 @@ SELECT x.made, %(slug)s || '-c' || c.id || '-b' || x.batch, 1, 'profile_edit', x
        ) || CASE WHEN x.status = 'edited'
                  THEN jsonb_build_object('edited_value', a.samples -> x.key -> x.edit)
                  ELSE '{}'::jsonb END,
+       CASE WHEN x.status IN ('accepted', 'edited') THEN %(workflow)s END,
        CASE WHEN x.status = 'pending' THEN NULL ELSE x.made + interval '1 hour' END,
        CASE WHEN x.status = 'pending' THEN NULL ELSE c.rm_id END,
        c.rm_id, c.tenant_id, c.id
@@ -328,6 +332,20 @@ CROSS JOIN LATERAL (
 WHERE c.tenant_id = %(tenant)s
 """
 
+# What the workflow of each accepted proposal left behind (crm_artifacts.workflows).
+FOLLOW_UPS_SQL = """
+INSERT INTO crm_artifacts_followup
+    (created_at, tenant_id, customer_id, rm_id, artifact_id, workflow, title, due_on, done)
+SELECT a.decided_at, a.tenant_id, a.customer_id, a.rm_id, a.id, a.workflow_trigger,
+       'Confirm with ' || (c.profile ->> 'fullName') || ': '
+           || (a.payload ->> 'field_display_name') || ' is now “'
+           || coalesce(a.payload ->> 'edited_value', a.payload ->> 'proposed_value') || '”',
+       (a.decided_at + interval '7 days')::date, mod(a.id, 2) = 0
+FROM crm_artifacts_artifact AS a
+JOIN crm_artifacts_customer AS c ON c.id = a.customer_id
+WHERE a.tenant_id = %(tenant)s AND a.workflow_trigger IS NOT NULL
+"""
+
 
 @dataclass(frozen=True)
 class _Fixed:
@@ -347,6 +365,7 @@ def _fixed() -> _Fixed:
         raise RuntimeError("The workshop step definitions are missing: run migrate first.")
     done = definitions[:DONE_STEPS]
     samples.check_samples(dict(done))
+    validate_workflow(WORKFLOW)
     return _Fixed(
         # Hashed once: a password hash costs ~0.5 s by design; every user shares it.
         password=make_password(PASSWORD),
@@ -456,9 +475,11 @@ def _generate_tenant(number: int, shape: Shape, fixed: _Fixed) -> None:
                         "samples": fixed.samples,
                         "confidences": samples.CONFIDENCES,
                         "creator": CREATOR,
+                        "workflow": WORKFLOW,
                         "source_text": samples.SOURCE_TEXT,
                     },
                 ),
+                (FOLLOW_UPS_SQL, {}),
             ]
             for sql, params in statements:
                 cursor.execute(sql, {**base, **params})

@@ -61,22 +61,26 @@ def test_every_key_page_shows_generated_content(generated):
         batch_id = Artifact.objects.filter(customer=customer, status="pending").first().batch_id
 
     pages = {
-        "/": "CRM proposals",
-        "/portfolio/": samples.WORK_ARTIFACTS[0][0],
-        "/skills/": samples.SKILL_NAMES[0],
-        "/messages/": samples.MESSAGE_TEXTS[0],
-        "/workshops/": workshop.title,
-        f"/workshops/{workshop.pk}/": "Stakeholder mapping",
-        f"/workshops/{workshop.pk}/steps/challenge/": samples.ASSISTANT_LINES[0],
-        f"/workshops/{workshop.pk}/steps/stakeholder-mapping/": "Hiring managers",
-        "/crm/customers/": customer.name,
-        f"/crm/customers/{customer.pk}/": batch_id,
-        "/crm/proposals/": customer.name,
+        "/": ["CRM proposals", "Portfolio"],
+        "/portfolio/": [samples.WORK_ARTIFACTS[0][0], samples.SKILL_NAMES[0]],
+        "/skills/": [samples.SKILL_NAMES[0]],
+        "/messages/": [samples.MESSAGE_TEXTS[0]],
+        "/workshops/": [workshop.title],
+        f"/workshops/{workshop.pk}/": ["Stakeholder mapping"],
+        f"/workshops/{workshop.pk}/steps/challenge/": [
+            samples.ASSISTANT_LINES[0],
+            samples.SUMMARY_TEXT[:40],
+        ],
+        f"/workshops/{workshop.pk}/steps/stakeholder-mapping/": ["Hiring managers"],
+        "/crm/customers/": [customer.name],
+        f"/crm/customers/{customer.pk}/": [batch_id, "Confirm with"],
+        "/crm/proposals/": [customer.name],
     }
-    for path, text in pages.items():
+    for path, texts in pages.items():
         response = client.get(path)
         assert response.status_code == 200, path
-        assert text in response.content.decode(), f"{text!r} missing on {path}"
+        for text in texts:
+            assert text in response.content.decode(), f"{text!r} missing on {path}"
 
     api = client.get(f"/api/customers/{customer.pk}/artifacts")
     assert api.status_code == 200
