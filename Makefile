@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 PORT ?= 8000
 
-.PHONY: run test install lint format check-rls clean-data bench
+.PHONY: run test install lint format check-rls clean-data bench bench-scale bench-batch
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is required, found " + sys.version' 
@@ -44,6 +44,14 @@ check-rls: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) bench/run.py
+
+# List queries at 10k, 100k and 1M rows, RLS on vs off (database "bench"; ~10 min).
+bench-scale: $(STAMP)
+	$(PY) bench/scale.py $(SCALE_ARGS)
+
+# Accepting 100-proposal batches, p50/p95 (database "bench").
+bench-batch: $(STAMP)
+	$(PY) bench/batch_accept.py $(BATCH_ARGS)
 
 clean-data:
 	rm -rf .data
