@@ -12,6 +12,8 @@ from django.db import models, transaction
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 
+from crm_artifacts import services as crm
+from crm_artifacts.models import Artifact, CreatorType, Customer
 from tenancy.context import tenant_context
 from tenancy.models import Tenant
 
@@ -74,7 +76,7 @@ def texts(max_length: int = 100) -> st.SearchStrategy[str]:
         st.tuples(unicode, st.sampled_from(ODD), unicode).map(_padded),
         around_limit.map(lambda n: "a" * n),
         around_limit.map(lambda n: " " + "é" * n + "\t"),
-        st.just("x" * 1_000_000),
+        st.just(1_000_000).map(lambda n: "x" * n),  # built, so its repr stays short
     )
 
 
@@ -133,3 +135,21 @@ def check_refusal_writes_nothing(
         except (ValidationError, *refusals):
             assert snapshot(tables, tenants) == before, "refused, but rows changed"
             return None
+
+
+def propose(
+    customer: Customer, *, workflow_trigger: str | None = None, **values: object
+) -> list[Artifact]:
+    """A pending batch for `customer`, as the assistant makes one."""
+    edits = [
+        crm.ProfileEditInput(field_key=k, proposed_value=v, source_text=f"{k}: {v}")
+        for k, v in values.items()
+    ]
+    with tenant_context(customer.tenant_id):
+        return crm.artifact_create_batch(
+            customer=customer,
+            edits=edits,
+            created_by_type=CreatorType.AGENT,
+            created_by_id="fuzz",
+            workflow_trigger=workflow_trigger,
+        )

@@ -36,11 +36,10 @@ from schemathesis.checks import (
 
 from config.wsgi import application
 from crm_artifacts import services
-from crm_artifacts.models import CreatorType, Customer
 from tenancy.context import tenant_context
 from tenancy.models import User
 from tests.crm_artifacts.factories import CustomerFactory
-from tests.fuzz.harness import rolled_back
+from tests.fuzz.harness import propose, rolled_back
 
 pytestmark = pytest.mark.django_db
 
@@ -59,36 +58,27 @@ class ApiData:
     artifact_ids: list[int]
 
 
-def _batch(customer: Customer, **values: object) -> list:
-    edits = [
-        services.ProfileEditInput(field_key=k, proposed_value=v, source_text=f"{k}: {v}")
-        for k, v in values.items()
-    ]
-    with tenant_context(customer.tenant_id):
-        return services.artifact_create_batch(
-            customer=customer,
-            edits=edits,
-            created_by_type=CreatorType.AGENT,
-            created_by_id="fuzz",
-            workflow_trigger="follow_up",
-        )
-
-
 @pytest.fixture
 def api_data(bob: User, alice: User, carol: User) -> ApiData:
     """bob's customers with pending and decided proposals, a teammate's and an outsider's."""
     mine = CustomerFactory(rm=bob, profile={"fullName": "Jane Doe", "dependents": 1})
-    pending = _batch(mine, email="jane@new.example", occupation="Pilot", dependents=2)
-    decided = _batch(mine, employer="Initech", phone="+44 20 7946 0000", address="1 Main St")
+    pending = propose(
+        mine,
+        workflow_trigger="follow_up",
+        email="jane@new.example",
+        occupation="Pilot",
+        dependents=2,
+    )
+    decided = propose(mine, employer="Initech", phone="+44 20 7946 0000", address="1 Main St")
     with tenant_context(bob.tenant_id):
         services.artifact_accept(artifact=decided[0], user=bob)
         services.artifact_reject(artifact=decided[1], user=bob)
         services.artifact_accept_with_edits(artifact=decided[2], user=bob, edited_value="2 Elm St")
     empty = CustomerFactory(rm=bob, profile={"fullName": "No Proposals"})
     teammates = CustomerFactory(rm=alice, profile={"fullName": "Alice's Customer"})
-    theirs = _batch(teammates, occupation="Chef")
+    theirs = propose(teammates, occupation="Chef")
     outsider = CustomerFactory(rm=carol, profile={"fullName": "Greta Globex"})
-    foreign = _batch(outsider, occupation="Baker")
+    foreign = propose(outsider, occupation="Baker")
     return ApiData(
         customer_ids=[mine.pk, empty.pk, teammates.pk, outsider.pk],
         artifact_ids=[a.pk for a in pending + decided + theirs + foreign],

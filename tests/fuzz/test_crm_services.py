@@ -28,6 +28,7 @@ from tests.fuzz.harness import (
     json_texts,
     json_values,
     numbers,
+    propose,
     texts,
 )
 
@@ -42,19 +43,11 @@ profile_values = st.one_of(texts(300), numbers, dates, st.none(), json_values)
 workflows = st.none() | st.sampled_from(["", *WORKFLOWS]) | texts(30)
 
 
-def _batch(customer: Customer, **values) -> list[Artifact]:
-    edits = [services.ProfileEditInput(field_key=k, proposed_value=v) for k, v in values.items()]
-    with tenant_context(customer.tenant_id):
-        return services.artifact_create_batch(
-            customer=customer, edits=edits, created_by_type=CreatorType.AGENT
-        )
-
-
 @pytest.fixture
 def crm(alice, bob, carol) -> dict:
     """bob's customer with pending and decided proposals, alice's, and carol's at Globex."""
     mine = CustomerFactory(rm=bob, profile={"fullName": "Jane Doe", "dependents": 1})
-    pending = _batch(
+    pending = propose(
         mine,
         email="jane@new.example",
         occupation="Pilot",
@@ -62,7 +55,7 @@ def crm(alice, bob, carol) -> dict:
         dateOfBirth="1980-02-29",
         dependents=3,
     )
-    decided = _batch(mine, employer="Initech")[0]
+    decided = propose(mine, employer="Initech")[0]
     with tenant_context(bob.tenant_id):
         services.artifact_reject(artifact=decided, user=bob)
     teammate = CustomerFactory(rm=alice, profile={"fullName": "Alice's customer"})
@@ -72,8 +65,8 @@ def crm(alice, bob, carol) -> dict:
         "pending": pending,
         "artifacts": {
             "decided": decided,
-            "teammate": _batch(teammate, occupation="Chef")[0],
-            "outsider": _batch(outsider, occupation="Baker")[0],
+            "teammate": propose(teammate, occupation="Chef")[0],
+            "outsider": propose(outsider, occupation="Baker")[0],
         },
     }
 
