@@ -130,7 +130,7 @@ def _decide(modeladmin: admin.ModelAdmin, request: HttpRequest, queryset, verb: 
 
 
 @admin.register(Artifact)
-class ArtifactAdmin(admin.ModelAdmin):
+class ArtifactAdmin(TenantAdminMixin, admin.ModelAdmin):
     list_display = [
         "id",
         "customer",
@@ -202,7 +202,7 @@ class ArtifactAdmin(admin.ModelAdmin):
 
 
 @admin.register(FollowUp)
-class FollowUpAdmin(admin.ModelAdmin):
+class FollowUpAdmin(TenantAdminMixin, admin.ModelAdmin):
     list_display = ["title", "customer", "rm", "due_on", "done", "workflow"]
     list_filter = ["done", "workflow", "due_on"]
     search_fields = ["title", "customer__profile__fullName"]

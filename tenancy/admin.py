@@ -14,13 +14,31 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import UserChangeForm, UserCreationForm
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest
 
 from tenancy.models import Tenant, User
 
 
-class TenantAdminMixin:
-    """For ModelAdmins of tenant models: hide the tenant, set it from the admin user."""
+class NotFoundAdminMixin:
+    """An object id the admin cannot see answers 404, like everywhere else.
+
+    Django's admin answers an id missing from `get_queryset()` with a redirect
+    to the index and a "doesn't exist" notice, or with 403 when its permission
+    check comes first. A foreign tenant's row is missing from the queryset (row-
+    level security, or the tenant filter on global tables), so it must answer
+    what the rest of the site answers: 404, the same as an id nobody has.
+    """
+
+    def get_object(self, request: HttpRequest, object_id: str, from_field: str | None = None):
+        obj = super().get_object(request, object_id, from_field)  # type: ignore[misc]
+        if obj is None:
+            raise Http404("No such object.")
+        return obj
+
+
+class TenantAdminMixin(NotFoundAdminMixin):
+    """For ModelAdmins of tenant models: hide the tenant, set it from the admin user,
+    and answer a foreign tenant's id with 404."""
 
     exclude: tuple[str, ...] = ("tenant",)
 
@@ -31,7 +49,7 @@ class TenantAdminMixin:
 
 
 @admin.register(Tenant)
-class TenantAdmin(admin.ModelAdmin):
+class TenantAdmin(NotFoundAdminMixin, admin.ModelAdmin):
     list_display = ["name", "slug", "created_at"]
     search_fields = ["name", "slug"]
     list_filter = ["created_at"]
@@ -58,7 +76,7 @@ class TenantUserChangeForm(UserChangeForm):
 
 
 @admin.register(User)
-class UserAdmin(DjangoUserAdmin):
+class UserAdmin(NotFoundAdminMixin, DjangoUserAdmin):
     form = TenantUserChangeForm
     add_form = TenantUserCreationForm
     ordering = ["email"]

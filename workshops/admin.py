@@ -43,7 +43,7 @@ class ReadOnlyAdmin(admin.ModelAdmin):
         return False
 
 
-class TenantScoped:
+class TenantScoped(TenantAdminMixin):
     """Filter by the admin's tenant too (RLS is the fence; this says what we mean)."""
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
@@ -68,7 +68,7 @@ class WorkshopAdminForm(forms.ModelForm):
 
 
 @admin.register(Workshop)
-class WorkshopAdmin(TenantScoped, TenantAdminMixin, admin.ModelAdmin):
+class WorkshopAdmin(TenantScoped, admin.ModelAdmin):
     form = WorkshopAdminForm
     list_display = ["title", "owner", "created_at"]
     list_select_related = ["owner"]
