@@ -23,9 +23,10 @@ from crm_artifacts.tasks import run_workflows
 from messaging.models import SkillMessage
 from portfolio.models import WorkArtifact
 from skills.models import Skill
+from tenancy import login_throttle
 from tenancy.context import tenant_context
 from tenancy.demo import tenant_admin_group
-from tenancy.models import Tenant, TenantModel, User
+from tenancy.models import LoginThrottle, Tenant, TenantModel, User
 from tests.crm_artifacts.factories import CustomerFactory
 from tests.factories import SkillFactory, TenantFactory, UserFactory
 from tests.messaging.factories import SkillMessageFactory
@@ -85,6 +86,7 @@ class TenantA:
     group: Group
     task_result: DBTaskResult
     step_definition: StepDefinition
+    login_throttle: LoginThrottle
     snapshot: dict[str, str] = field(default_factory=dict)  # see snapshot(), taken last
 
     @property
@@ -189,7 +191,14 @@ def build_tenant_a() -> TenantA:
         group=Group.objects.create(name=SECRETS["group name"]),
         task_result=_task_result(acme, proposal),
         step_definition=StepDefinition.objects.get(pk="challenge"),
+        login_throttle=_failed_sign_in(alice),
     )
+
+
+def _failed_sign_in(user: User) -> LoginThrottle:
+    """The row a wrong password for tenant A's user leaves (it names the email)."""
+    login_throttle.record_failure(email=user.email, address="203.0.113.9")
+    return LoginThrottle.objects.get(scope__contains=user.email)
 
 
 def _task_result(tenant: Tenant, proposal: Artifact) -> DBTaskResult:
@@ -213,6 +222,7 @@ def snapshot(tenant: Tenant) -> dict[str, str]:
         (Group.objects.all(), "auth.group"),
         (StepDefinition.objects.all(), "workshops.stepdefinition"),
         (DBTaskResult.objects.all(), "django_tasks_database.dbtaskresult"),
+        (LoginThrottle.objects.all(), "tenancy.loginthrottle"),
     ] + [
         (model.objects.filter(tenant=tenant), model._meta.label_lower)
         for model in apps.get_models()

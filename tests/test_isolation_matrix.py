@@ -188,7 +188,7 @@ class AdminObject:
       the platform and see every tenant's users and tenants by design
       (tenancy/admin.py), so they are not probed.
     "platform": a row no tenant owns (groups, task results, the shipped step
-      definitions): B's tenant admin may read what its permissions allow
+      definitions, sign-in throttles): B's tenant admin may read what its permissions allow
       (403 otherwise) and never changes it; superusers manage it.
     """
 
@@ -213,6 +213,7 @@ ADMIN_OBJECTS: dict[str, AdminObject] = {
     "auth.group": AdminObject(lambda a: a.group, "platform"),
     "django_tasks_database.dbtaskresult": AdminObject(lambda a: a.task_result, "platform"),
     "workshops.stepdefinition": AdminObject(lambda a: a.step_definition, "platform"),
+    "tenancy.loginthrottle": AdminObject(lambda a: a.login_throttle, "platform"),
 }
 
 
