@@ -165,6 +165,10 @@ ASSISTANT_API_KEY = env.str("ASSISTANT_API_KEY", default="")
 ASSISTANT_MODEL = env.str("ASSISTANT_MODEL", default="")
 ASSISTANT_TIMEOUT_SECONDS = env.float("ASSISTANT_TIMEOUT_SECONDS", default=20.0)
 
+# `make bench` turns on the load-test baseline page (/loadtest/fortunes/); off
+# everywhere else, so production never serves it.
+LOADTEST_BASELINE = env.bool("LOADTEST_BASELINE", default=False)
+
 # --- Security ---------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False  # htmx reads the token from the page, not the cookie
