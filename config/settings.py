@@ -114,6 +114,14 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # --- Auth -------------------------------------------------------------------
 AUTH_USER_MODEL = "tenancy.User"
 LOGIN_URL = "login"
+# Sign-in rate limit (tenancy/login_throttle.py): failures per email from one
+# address, and per address, before sign-in is refused for LOGIN_LOCKOUT_SECONDS.
+LOGIN_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
+LOGIN_FAILURE_LIMIT_PER_ADDRESS = env.int("LOGIN_FAILURE_LIMIT_PER_ADDRESS", default=50)
+LOGIN_LOCKOUT_SECONDS = env.int("LOGIN_LOCKOUT_SECONDS", default=15 * 60)
+# How many reverse proxies put the client's address in X-Forwarded-For (0: none,
+# use REMOTE_ADDR). Behind one proxy this is 1.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 LOGIN_REDIRECT_URL = "dashboard"
 LOGOUT_REDIRECT_URL = "login"
 AUTH_PASSWORD_VALIDATORS = [

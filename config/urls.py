@@ -4,22 +4,18 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from config import views
-from tenancy.forms import EmailAuthenticationForm
+from tenancy.forms import AdminEmailAuthenticationForm
+from tenancy.views import LoginView
 
 admin.site.site_header = "AI Skills administration"
 admin.site.site_title = "AI Skills admin"
+admin.site.login_form = AdminEmailAuthenticationForm
 
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
     path("healthz", views.healthz, name="healthz"),
     path("favicon.ico", views.favicon),
-    path(
-        "accounts/login/",
-        auth_views.LoginView.as_view(
-            authentication_form=EmailAuthenticationForm, redirect_authenticated_user=True
-        ),
-        name="login",
-    ),
+    path("accounts/login/", LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("skills/", include("skills.urls")),
     path("portfolio/", include("portfolio.urls")),

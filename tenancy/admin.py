@@ -16,7 +16,7 @@ from django.contrib.auth.forms import UserChangeForm, UserCreationForm
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from tenancy.models import Tenant, User
+from tenancy.models import LoginThrottle, Tenant, User
 
 
 class TenantAdminMixin:
@@ -98,10 +98,58 @@ class UserAdmin(DjangoUserAdmin):
             # hand out platform-wide powers.
             readonly += ["is_superuser", "groups"]
             if obj is not None:
-                readonly.append("tenant")
+                readonly.append("tenant_name")
         return readonly
+
+    def get_fieldsets(self, request: HttpRequest, obj: Any = None) -> Any:
+        fieldsets = super().get_fieldsets(request, obj)
+        if request.user.is_superuser or obj is None:
+            return fieldsets
+        # A read-only foreign key renders as a link to the tenant's admin page,
+        # which only superusers may open: show the name as plain text instead.
+        return [
+            (
+                name,
+                {
+                    **options,
+                    "fields": [
+                        "tenant_name" if field == "tenant" else field for field in options["fields"]
+                    ],
+                },
+            )
+            for name, options in fieldsets
+        ]
+
+    @admin.display(description="Tenant")
+    def tenant_name(self, obj: User) -> str:
+        return obj.tenant.name
 
     def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any):
         if db_field.name == "tenant" and not request.user.is_superuser:
             kwargs["queryset"] = Tenant.objects.filter(pk=request.user.tenant_id)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+@admin.register(LoginThrottle)
+class LoginThrottleAdmin(admin.ModelAdmin):
+    """Operators unlock a sign-in early by deleting its row. Superusers only: the
+    rows name emails and addresses from every tenant."""
+
+    list_display = ["scope", "failures", "window_started_at", "locked_until"]
+    search_fields = ["scope"]
+    readonly_fields = ["scope", "failures", "window_started_at", "locked_until"]
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return request.user.is_superuser
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return request.user.is_superuser
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return request.user.is_superuser

@@ -1,11 +1,54 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
+from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
 
+from tenancy import login_throttle
 
-class EmailAuthenticationForm(AuthenticationForm):
+LOCKED_OUT = "Too many failed sign-ins. Try again in {minutes} minute{plural}."
+
+
+class ThrottledLoginMixin:
+    """Refuses sign-in while the email (from this address) is locked out, and
+    counts wrong passwords towards a lockout (see tenancy/login_throttle.py)."""
+
+    request: Any
+    user_cache: Any
+    cleaned_data: dict[str, Any]
+
+    def clean(self) -> dict[str, Any]:
+        email, password = self.cleaned_data.get("username"), self.cleaned_data.get("password")
+        if not email or not password:
+            return super().clean()  # type: ignore[misc]
+        address = login_throttle.client_address(self.request)
+        if lock := login_throttle.lockout(email=email, address=address):
+            # Checked before the password: a locked-out guesser learns nothing.
+            raise _locked_out(lock)
+        try:
+            cleaned = super().clean()  # type: ignore[misc]
+        except ValidationError:
+            # user_cache is None for a wrong password (not for an inactive account).
+            if self.user_cache is None and (
+                lock := login_throttle.record_failure(email=email, address=address)
+            ):
+                raise _locked_out(lock) from None
+            raise
+        login_throttle.record_success(email=email, address=address)
+        return cleaned
+
+
+def _locked_out(lock: login_throttle.Lockout) -> ValidationError:
+    minutes = lock.minutes_left
+    return ValidationError(
+        LOCKED_OUT.format(minutes=minutes, plural="" if minutes == 1 else "s"), code="locked"
+    )
+
+
+class EmailAuthenticationForm(ThrottledLoginMixin, AuthenticationForm):
     """The login form, with the username labelled as the email it is."""
 
     username = forms.EmailField(
@@ -21,6 +64,10 @@ class EmailAuthenticationForm(AuthenticationForm):
 
     def clean_username(self) -> str:
         return self.cleaned_data["username"].strip().lower()
+
+
+class AdminEmailAuthenticationForm(ThrottledLoginMixin, AdminAuthenticationForm):
+    """The admin's login form, under the same sign-in rate limit as the site's."""
 
 
 def apply_service_errors(form: forms.BaseForm, error: ValidationError) -> None:

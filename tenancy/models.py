@@ -104,3 +104,24 @@ class TenantModel(models.Model):
 
     class Meta:
         abstract = True
+
+
+class LoginThrottle(models.Model):
+    """Failed sign-ins counted per scope, so password guessing stops after a few tries.
+
+    A scope is an email from one client address, or a client address on its own
+    (one address trying many accounts). Global, like User: it is written before
+    anyone is signed in. Rows are upserted in one statement (tenancy/login_throttle.py),
+    so parallel failures are each counted.
+    """
+
+    scope = models.CharField(max_length=400, unique=True)
+    failures = models.PositiveIntegerField(default=0)
+    window_started_at = models.DateTimeField()
+    locked_until = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "login throttle"
+
+    def __str__(self) -> str:
+        return self.scope

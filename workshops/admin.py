@@ -101,7 +101,7 @@ class WorkshopAdmin(TenantScoped, TenantAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(WorkshopStep)
-class WorkshopStepAdmin(TenantScoped, ReadOnlyAdmin):
+class WorkshopStepAdmin(TenantScoped, TenantAdminMixin, ReadOnlyAdmin):
     list_display = ["workshop", "step_definition", "status", "updated_at"]
     list_select_related = ["workshop", "step_definition"]
     list_filter = ["status", "step_definition"]
@@ -109,7 +109,7 @@ class WorkshopStepAdmin(TenantScoped, ReadOnlyAdmin):
 
 
 @admin.register(ChatMessage)
-class ChatMessageAdmin(TenantScoped, ReadOnlyAdmin):
+class ChatMessageAdmin(TenantScoped, TenantAdminMixin, ReadOnlyAdmin):
     list_display = ["workshop_step", "role", "short_content", "created_at"]
     list_select_related = ["workshop_step__workshop", "workshop_step__step_definition"]
     list_filter = ["role", "step_id"]

@@ -30,3 +30,30 @@ def test_check_deploy_with_production_settings_reports_no_issues():
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "System check identified no issues" in result.stdout
+
+
+@pytest.mark.timeout(120)
+def test_production_cookies_are_secure_and_the_session_cookie_is_http_only():
+    env = {
+        **os.environ,
+        "DJANGO_ENV": "production",
+        "SECRET_KEY": "y" * 20 + "-production-grade-secret-key-for-the-cookie-check-0123456789",
+        "ALLOWED_HOSTS": "skills.example.com",
+    }
+    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+    code = (
+        "from django.conf import settings as s;"
+        "print(s.SESSION_COOKIE_SECURE, s.CSRF_COOKIE_SECURE, s.SESSION_COOKIE_HTTPONLY,"
+        " s.SECURE_SSL_REDIRECT, s.DEBUG)"
+    )
+    result = subprocess.run(
+        [sys.executable, "manage.py", "shell", "-c", code],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=110,
+    )
+    assert result.returncode == 0, result.stderr
+    # The last line: Django 5.2's shell first says what it imported.
+    assert result.stdout.splitlines()[-1].split() == ["True", "True", "True", "True", "False"]
