@@ -70,7 +70,9 @@ def parse_args() -> argparse.Namespace:
     scale.add_argument("--customers-per-user", type=int, default=5)
     scale.add_argument("--proposals-per-customer", type=int, default=10)
     scale.add_argument("--messages-per-user", type=int, default=10)
-    scale.add_argument("--workshops-per-tenant", type=int, default=5)
+    scale.add_argument(
+        "--workshops-per-tenant", type=int, default=None, help="default: one per user"
+    )
     scale.add_argument(
         "--no-generate", action="store_true", help="reuse the data already in the database"
     )
@@ -99,7 +101,11 @@ def generate(args: argparse.Namespace, env: dict[str, str]) -> None:
         return
     options = ["tenants", "users_per_tenant", "artifacts_per_user", "customers_per_user"]
     options += ["proposals_per_customer", "messages_per_user", "workshops_per_tenant"]
-    flags = [f"--{name.replace('_', '-')}={getattr(args, name)}" for name in options]
+    flags = [
+        f"--{name.replace('_', '-')}={getattr(args, name)}"
+        for name in options
+        if getattr(args, name) is not None
+    ]
     manage("generate_load_data", *flags, "--reset", env=env)
 
 
