@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 PORT ?= 8000
 
-.PHONY: run test install lint format check-rls clean-data bench bench-pages
+.PHONY: run test install lint format check-rls clean-data bench bench-pages bench-scale bench-batch
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is required, found " + sys.version' 
@@ -58,6 +58,14 @@ bench-pages: $(STAMP)
 	$(PY) manage.py migrate --noinput -v0
 	$(PY) manage.py seed_demo
 	$(PY) bench/run.py
+
+# List queries at 10k, 100k and 1M rows, RLS on vs off (database "bench"; ~10 min).
+bench-scale: $(STAMP)
+	$(PY) bench/scale.py $(SCALE_ARGS)
+
+# Accepting 100-proposal batches, p50/p95 (database "bench").
+bench-batch: $(STAMP)
+	$(PY) bench/batch_accept.py $(BATCH_ARGS)
 
 clean-data:
 	rm -rf .data

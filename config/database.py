@@ -105,3 +105,18 @@ def embedded_database(data_dir: Path) -> dict[str, Any]:
         "HOST": str(info.socket_dir),
         "PORT": str(info.port or 5432),
     }
+
+
+def embedded_admin_uri(data_dir: Path, database: str = APP_DATABASE) -> str:
+    """A connection URI for the embedded cluster's bootstrap superuser, on `database`.
+
+    Superusers bypass row-level security: this is only for tools that compare
+    against RLS on purpose (bench/scale.py runs each list query with RLS on, as
+    the app role, and off, as this role). The app itself never connects so.
+    """
+    _quiet_runtime_dir()
+    import pgserver
+
+    _forget_dead_handles(data_dir / "pg")
+    server = pgserver.get_server(data_dir / "pg", cleanup_mode="stop")
+    return server.get_uri(database)

@@ -108,6 +108,11 @@ DATABASES["default"].update(
         "CONN_HEALTH_CHECKS": True,
     }
 )
+# An unreachable database host fails a request in seconds instead of hanging a
+# worker for the operating system's TCP timeout (minutes).
+DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
+    "connect_timeout", env.int("DATABASE_CONNECT_TIMEOUT", default=5)
+)
 DATABASES["default"].setdefault("TEST", {})
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -32,6 +32,8 @@ ACCEPTED = "{field} accepted: the profile now says “{value}”."
 REJECTED = "{field} rejected; the profile is unchanged."
 BATCH_ACCEPTED = "{count} proposal(s) accepted and applied to the profile."
 BATCH_REJECTED = "{count} proposal(s) rejected."
+# A second click (another tab, a double submit) finds the batch already decided.
+BATCH_ALREADY_DECIDED = "Nothing left to decide: every proposal in this batch was already decided."
 NOTES_BATCH = "{count} proposal(s) from these notes are waiting for your decision."
 
 
@@ -256,7 +258,8 @@ def batch_accept(request: HttpRequest, batch_id: str) -> HttpResponse:
         return _overview(
             request, customer, status=409, stale=stale, batch_errors={batch_id: refusal.message}
         )
-    return _done(request, customer, BATCH_ACCEPTED.format(count=count), anchor=f"#batch-{batch_id}")
+    message = BATCH_ACCEPTED.format(count=count) if count else BATCH_ALREADY_DECIDED
+    return _done(request, customer, message, anchor=f"#batch-{batch_id}")
 
 
 @login_required
@@ -264,7 +267,8 @@ def batch_accept(request: HttpRequest, batch_id: str) -> HttpResponse:
 def batch_reject(request: HttpRequest, batch_id: str) -> HttpResponse:
     customer = _batch_customer(request, batch_id)
     count = services.batch_reject(batch_id=batch_id, user=request.user)
-    return _done(request, customer, BATCH_REJECTED.format(count=count), anchor=f"#batch-{batch_id}")
+    message = BATCH_REJECTED.format(count=count) if count else BATCH_ALREADY_DECIDED
+    return _done(request, customer, message, anchor=f"#batch-{batch_id}")
 
 
 @login_required

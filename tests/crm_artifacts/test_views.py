@@ -340,6 +340,15 @@ def test_accept_all_and_reject_all(bob_client, customer, batch, make_batch, relo
     assert htmx.text.lstrip().startswith('<div id="review"')
 
 
+def test_a_second_accept_all_says_the_batch_was_already_decided(bob_client, batch, reload):
+    url = f"/crm/batches/{batch[0].batch_id}/accept/"
+    bob_client.post(url)
+    again = bob_client.post(url, follow=True)
+    assert "Nothing left to decide: every proposal in this batch was already decided." in again.text
+    assert "0 proposal(s)" not in again.text
+    assert {reload(a).status for a in batch} == {"accepted"}
+
+
 def test_accept_all_on_a_stale_batch_asks_for_confirmation(
     bob_client, bob, customer, batch, reload
 ):

@@ -1,0 +1,108 @@
+"""Fixtures for the fault tests: a log of committed row writes, and parallel clients.
+
+The tests here go through real requests (Django's test client, one per
+thread, each thread with its own database connection), so what they assert
+is what a person clicking twice, or two tabs at once, would see.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+from django.db import connection
+from django.db.models import Model
+from django.test import Client
+
+from tenancy.models import User
+
+# The apps' own fixtures (bob's customer and batches, alice's workshop, skills),
+# reused rather than redefined.
+from tests.crm_artifacts.conftest import customer, make_batch, reload  # noqa: F401
+from tests.messaging.conftest import alices_parent, bobs_skill  # noqa: F401
+from tests.portfolio.conftest import artifacts_for  # noqa: F401
+from tests.utils import run_concurrently
+from tests.workshops.conftest import workshop  # noqa: F401
+
+# Parallel requests per round: at least 8, released together by a barrier.
+PARALLEL = 8
+
+
+class WriteLog:
+    """Counts committed UPDATEs of rows, through an AFTER UPDATE trigger.
+
+    A trigger sees every write whichever path made it (ORM, raw SQL, a bulk
+    update) and its log row commits or rolls back with the write itself, so
+    "written once" means once in the database, not once in our code.
+    """
+
+    table = "faults_row_writes"
+
+    def __init__(self) -> None:
+        self.watched: list[str] = []
+
+    def install(self) -> None:
+        with connection.cursor() as cursor:
+            cursor.execute(f"CREATE TABLE {self.table} (tbl text NOT NULL, row_id text NOT NULL)")
+            cursor.execute(
+                f"""CREATE FUNCTION {self.table}_log() RETURNS trigger LANGUAGE plpgsql AS $$
+                BEGIN
+                    INSERT INTO {self.table} VALUES (TG_TABLE_NAME, NEW.id::text);
+                    RETURN NEW;
+                END $$"""
+            )
+
+    def watch(self, model: type[Model]) -> None:
+        db_table = model._meta.db_table
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"CREATE TRIGGER {self.table}_log AFTER UPDATE ON {db_table} "
+                f"FOR EACH ROW EXECUTE FUNCTION {self.table}_log()"
+            )
+        self.watched.append(db_table)
+
+    def __call__(self, obj: Model) -> int:
+        """How many committed UPDATEs hit `obj`'s row since `watch`."""
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT count(*) FROM {self.table} WHERE tbl = %s AND row_id = %s",
+                [obj._meta.db_table, str(obj.pk)],
+            )
+            return cursor.fetchone()[0]
+
+    def remove(self) -> None:
+        with connection.cursor() as cursor:
+            for db_table in self.watched:
+                cursor.execute(f"DROP TRIGGER IF EXISTS {self.table}_log ON {db_table}")
+            cursor.execute(f"DROP FUNCTION IF EXISTS {self.table}_log() CASCADE")
+            cursor.execute(f"DROP TABLE IF EXISTS {self.table}")
+
+
+@pytest.fixture
+def row_writes(transactional_db) -> Iterator[WriteLog]:
+    """`row_writes.watch(Customer)`, then `row_writes(customer)` is its committed writes."""
+    log = WriteLog()
+    log.install()
+    try:
+        yield log
+    finally:
+        log.remove()
+
+
+@pytest.fixture
+def hammer(client_for) -> Callable[..., list[Any]]:
+    """`hammer(bob, [lambda client: client.post(url), ...])`: every call in its own
+    thread with its own signed-in client, released at once; returns the responses
+    (or the exception a request raised, which the tests treat as a failure)."""
+
+    def run(user: User, calls: list[Callable[[Client], Any]]) -> list[Any]:
+        clients = [client_for(user) for _ in calls]
+        pairs = zip(calls, clients, strict=True)
+        jobs = [lambda call=call, client=client: call(client) for call, client in pairs]
+        results = run_concurrently(jobs)
+        crashed = [r for r in results if isinstance(r, BaseException)]
+        assert not crashed, crashed
+        return results
+
+    return run
