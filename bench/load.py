@@ -25,6 +25,7 @@ import os
 import platform
 import re
 import secrets
+import shlex
 import shutil
 import signal
 import socket
@@ -39,6 +40,8 @@ from http.cookies import SimpleCookie
 from pathlib import Path
 from urllib.parse import urlencode
 
+import django
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 from bench.load_report import Result, render_markdown, render_svg  # noqa: E402
@@ -47,7 +50,6 @@ HOST = "127.0.0.1"
 LUA_SCRIPT = ROOT / "bench" / "wrk_report.lua"
 RESULTS = ROOT / "bench" / "results"
 BASELINE = "baseline (fortunes)"
-PASSWORD = "load-password"
 
 
 @dataclass(frozen=True)
@@ -62,22 +64,25 @@ class Page:
 
 
 def parse_args() -> argparse.Namespace:
+    from loadtest.generate import PASSWORD, tenant_slug, user_email
+
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     scale = parser.add_argument_group("data scale (manage.py generate_load_data)")
-    scale.add_argument("--tenants", type=int, default=20)
+    scale.add_argument("--tenants", type=int, default=100)
     scale.add_argument("--users-per-tenant", type=int, default=10)
-    scale.add_argument("--artifacts-per-user", type=int, default=20)
+    scale.add_argument("--artifacts-per-user", type=int, default=50, help="the app's cap")
     scale.add_argument("--customers-per-user", type=int, default=5)
     scale.add_argument("--proposals-per-customer", type=int, default=10)
     scale.add_argument("--messages-per-user", type=int, default=10)
     scale.add_argument(
         "--workshops-per-tenant", type=int, default=None, help="default: one per user"
     )
+    scale.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="tenants in parallel")
     scale.add_argument(
         "--no-generate", action="store_true", help="reuse the data already in the database"
     )
     run = parser.add_argument_group("load")
-    run.add_argument("--user", default="user1@load-00001.test", help="who the load signs in as")
+    run.add_argument("--user", default=user_email(1, tenant_slug(1)), help="who signs in")
     run.add_argument("--password", default=PASSWORD)
     run.add_argument("--duration", type=int, default=10, help="seconds per page")
     run.add_argument("--mixed-duration", type=int, default=60, help="seconds of the mixed run")
@@ -95,18 +100,20 @@ def manage(*args: str, env: dict[str, str]) -> None:
     subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=env, check=True)
 
 
-def generate(args: argparse.Namespace, env: dict[str, str]) -> None:
+def generate(args: argparse.Namespace, env: dict[str, str]) -> str:
+    """Migrate and fill the database; returns the command, for the report."""
     manage("migrate", "--noinput", "-v0", env=env)
     if args.no_generate:
-        return
+        return "the data already there (--no-generate)"
     options = ["tenants", "users_per_tenant", "artifacts_per_user", "customers_per_user"]
-    options += ["proposals_per_customer", "messages_per_user", "workshops_per_tenant"]
+    options += ["proposals_per_customer", "messages_per_user", "workshops_per_tenant", "jobs"]
     flags = [
         f"--{name.replace('_', '-')}={getattr(args, name)}"
         for name in options
         if getattr(args, name) is not None
     ]
     manage("generate_load_data", *flags, "--reset", env=env)
+    return " ".join(["manage.py generate_load_data", *flags, "--reset"])
 
 
 def production_env(static_root: Path) -> dict[str, str]:
@@ -217,9 +224,6 @@ def sign_in(port: int, email: str, password: str) -> str:
 
 def key_pages(email: str) -> list[Page]:
     """The pages under load, with ids read from the database for `email`."""
-    import django
-
-    django.setup()
     from crm_artifacts.models import Customer
     from tenancy.context import tenant_context
     from tenancy.models import User
@@ -330,15 +334,16 @@ def result(page: str, raw: dict) -> Result:
 
 
 def main() -> int:
-    args = parse_args()
     started = time.monotonic()
-    if shutil.which("wrk") is None:
-        raise SystemExit("wrk is not installed: `apt-get install wrk` (make bench does it)")
     # Load data lives in its own database of the embedded cluster; this
     # process stays attached to the cluster, so it runs until the end.
     os.environ.setdefault("EMBEDDED_DATABASE_NAME", "bench")
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-    generate(args, dict(os.environ))
+    django.setup()
+    args = parse_args()
+    if shutil.which("wrk") is None:
+        raise SystemExit("wrk is not installed: `apt-get install wrk` (make bench does it)")
+    data = generate(args, dict(os.environ))
     pages = key_pages(args.user)
     port = args.port or free_port()
     args.output.mkdir(parents=True, exist_ok=True)
@@ -366,8 +371,9 @@ def main() -> int:
             print(f"  {mixed.summary()}")
 
     setup = {
-        "command": "make bench",
-        "scale": ", ".join(f"{table} {rows:,}" for table, rows in sizes.items()),
+        "command": shlex.join([".venv/bin/python", "bench/load.py", *sys.argv[1:]]),
+        "data": data,
+        "rows": ", ".join(f"{table} {rows:,}" for table, rows in sizes.items()),
         "server": (
             f"gunicorn, {args.workers} workers x {args.threads} threads (gthread), "
             f"production settings, {HOST}"
@@ -384,7 +390,7 @@ def main() -> int:
         f"gunicorn {args.workers} workers x {args.threads} threads, "
         f"wrk {args.connections} connections, {os.cpu_count()} cores; see load.md"
     )
-    (args.output / "load.svg").write_text(render_svg(results, BASELINE, subtitle))
+    (args.output / "load.svg").write_text(render_svg(results, mixed, BASELINE, subtitle))
     print()
     print(markdown)
     print(f"Wrote {args.output / 'load.md'} and {args.output / 'load.svg'}")

@@ -61,10 +61,12 @@ PLOT_WIDTH = 460
 TOP = 72
 COLOR = "#4a6fa5"
 BASELINE_COLOR = "#c46a2b"
+MIXED_COLOR = "#888"
 
 
-def render_svg(results: list[Result], baseline: str, subtitle: str) -> str:
+def render_svg(results: list[Result], mixed: Result, baseline: str, subtitle: str) -> str:
     base = next(r.requests_per_s for r in results if r.page == baseline)
+    results = [*results, mixed]
     top = max(r.requests_per_s for r in results) * 1.15 or 1.0
     width = LEFT + PLOT_WIDTH + 90
     height = TOP + ROW * len(results) + 30
@@ -82,7 +84,7 @@ def render_svg(results: list[Result], baseline: str, subtitle: str) -> str:
     ]
     for i, r in enumerate(results):
         y = TOP + i * ROW
-        color = BASELINE_COLOR if r.page == baseline else COLOR
+        color = {baseline: BASELINE_COLOR, mixed.page: MIXED_COLOR}.get(r.page, COLOR)
         label = f"{r.requests_per_s:,.0f}  ({r.requests_per_s / base:.2f}\u00d7)"  # times
         parts += [
             f'<text x="{LEFT - 8}" y="{y + 16}" text-anchor="end">{escape(r.page)}</text>',
