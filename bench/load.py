@@ -388,7 +388,7 @@ def main() -> int:
     (args.output / "load.md").write_text(markdown)
     subtitle = (
         f"gunicorn {args.workers} workers x {args.threads} threads, "
-        f"wrk {args.connections} connections, {os.cpu_count()} cores; see load.md"
+        f"wrk {args.connections} connections, {os.cpu_count()} cores, {time.strftime('%Y-%m-%d')}"
     )
     (args.output / "load.svg").write_text(render_svg(results, mixed, BASELINE, subtitle))
     print()
