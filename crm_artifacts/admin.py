@@ -23,7 +23,6 @@ from crm_artifacts.fields import PROFILE_FIELDS, clean_profile
 from crm_artifacts.models import Artifact, Customer, FollowUp, ProfileEditStatus
 from tenancy.admin import TenantAdminMixin
 from tenancy.forms import apply_service_errors
-from tenancy.models import User
 
 
 class _CustomerAdminForm(forms.ModelForm):
@@ -61,7 +60,9 @@ CustomerAdminForm = type(
 class CustomerAdmin(TenantAdminMixin, admin.ModelAdmin):
     form = CustomerAdminForm
     list_display = ["name_display", "rm", "email_display", "pending_display", "updated_at"]
-    list_filter = ["rm"]
+    # Only the RMs of the listed customers: the plain filter lists every user of
+    # every tenant (users are a global table).
+    list_filter = [("rm", admin.RelatedOnlyFieldListFilter)]
     search_fields = ["profile__fullName", "profile__email", "profile__employer"]
     list_select_related = ["rm"]
 
@@ -82,11 +83,6 @@ class CustomerAdmin(TenantAdminMixin, admin.ModelAdmin):
                 )
             )
         )
-
-    def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any):
-        if db_field.name == "rm":
-            kwargs["queryset"] = User.objects.filter(tenant_id=request.user.tenant_id)
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     @admin.display(description="Name", ordering="profile__fullName")
     def name_display(self, obj: Customer) -> str:
@@ -130,7 +126,7 @@ def _decide(modeladmin: admin.ModelAdmin, request: HttpRequest, queryset, verb: 
 
 
 @admin.register(Artifact)
-class ArtifactAdmin(admin.ModelAdmin):
+class ArtifactAdmin(TenantAdminMixin, admin.ModelAdmin):
     list_display = [
         "id",
         "customer",
@@ -202,7 +198,7 @@ class ArtifactAdmin(admin.ModelAdmin):
 
 
 @admin.register(FollowUp)
-class FollowUpAdmin(admin.ModelAdmin):
+class FollowUpAdmin(TenantAdminMixin, admin.ModelAdmin):
     list_display = ["title", "customer", "rm", "due_on", "done", "workflow"]
     list_filter = ["done", "workflow", "due_on"]
     search_fields = ["title", "customer__profile__fullName"]

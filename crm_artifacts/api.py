@@ -118,10 +118,14 @@ def stale_json(stale: services.StaleValues) -> dict[str, Any]:
 
 
 def _query_int(request: HttpRequest, name: str, default: int, message: str) -> int:
-    """A whole-number query parameter; the service checks its range."""
-    raw = request.GET.get(name, "").strip()
-    if not raw:
+    """A whole-number query parameter; the service checks its range.
+
+    Only an absent parameter takes the default: an empty one (`?offset=`) is
+    not the integer openapi.json promises, so it is refused like any other.
+    """
+    if name not in request.GET:
         return default
+    raw = request.GET[name].strip()
     if not re.fullmatch(r"-?\d{1,18}", raw):
         raise ValidationError(message)
     return int(raw)
@@ -142,7 +146,8 @@ def customer_artifacts(request: HttpRequest, customer_id: str) -> JsonResponse:
     artifacts = services.artifact_list(
         user=request.user,
         customer=customer,
-        status=request.GET.get("status") or None,
+        # `?status=` is not one of the statuses: refused, not read as "any status".
+        status=request.GET.get("status"),
         limit=limit,
         offset=offset,
     )

@@ -20,6 +20,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 
 from assistant.base import FieldSpec
+from tenancy.text import UNSTORABLE_TEXT, is_storable
 
 KINDS = ("text", "email", "phone", "date", "integer", "choice")
 PHONE_ALLOWED = re.compile(r"^\+?[\d\s().\-/]+$")
@@ -67,6 +68,8 @@ class ProfileField:
             value = value.isoformat()
         if not isinstance(value, str):
             raise ValidationError(NOT_TEXT)
+        if not is_storable(value):  # the JSON API can send "\u0000" or "\ud800"
+            raise ValidationError(UNSTORABLE_TEXT)
         value = " ".join(value.split())
         if len(value) > self.max_length:
             raise ValidationError(VALUE_TOO_LONG.format(max_length=self.max_length))

@@ -17,6 +17,7 @@ from messaging.selectors import messages_for_user, sent_messages_for_user, unrea
 from skills import services as skill_services
 from skills.models import Skill
 from tenancy.models import User
+from tenancy.text import UNSTORABLE_TEXT, is_storable
 
 # The reads the issue lists beside the writes live in selectors.py.
 __all__ = [
@@ -86,6 +87,8 @@ def send_skill_message(
         errors["message"] = MESSAGE_REQUIRED
     elif len(text) > MESSAGE_MAX_LENGTH:
         errors["message"] = MESSAGE_TOO_LONG
+    elif not is_storable(text):
+        errors["message"] = UNSTORABLE_TEXT
     if errors:
         raise ValidationError(errors)
 

@@ -24,7 +24,6 @@ from portfolio.models import SEARCH_CONFIG, WorkArtifact
 from skills.models import Skill
 from tenancy.admin import TenantAdminMixin
 from tenancy.forms import apply_service_errors
-from tenancy.models import User
 
 PREVIEW_CHARS = 2000
 
@@ -90,11 +89,6 @@ class WorkArtifactAdmin(TenantAdminMixin, admin.ModelAdmin):
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
         # An artifact stays with the person it belongs to.
         return [*self.readonly_fields, "user"] if obj is not None else self.readonly_fields
-
-    def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any):
-        if db_field.name == "user":
-            kwargs["queryset"] = User.objects.filter(tenant_id=request.user.tenant_id)
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     @admin.display(description="Extracted text")
     def text_preview(self, obj: WorkArtifact) -> str:

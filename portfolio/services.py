@@ -33,6 +33,7 @@ from portfolio.models import (
     WorkArtifact,
 )
 from tenancy.models import User
+from tenancy.text import UNSTORABLE_TEXT, is_storable
 
 LIMIT_REACHED = f"Maximum {MAX_ARTIFACTS_PER_USER} artifacts allowed"
 TITLE_REQUIRED = "Give the artifact a title."
@@ -91,6 +92,10 @@ def validate_fields(fields: dict[str, Any]) -> dict[str, Any]:
         errors["file"] = FILE_TYPE_TOO_LONG
     if len(fields.get("extracted_text") or "") > TEXT_MAX_LENGTH:
         errors["extracted_text"] = TEXT_TOO_LONG
+    # Forms refuse NUL, but the admin and import_artifacts come here too.
+    for name in ("title", "description", "extracted_text", "file_name", "file_type"):
+        if not is_storable(clean.get(name) or ""):
+            errors.setdefault("file" if name.startswith("file_") else name, UNSTORABLE_TEXT)
     if fields.get("estimated_hours_saved") is not None:
         hours = fields["estimated_hours_saved"]
         try:
@@ -169,6 +174,8 @@ def artifact_create(
 
 
 def _owned(*, user: User, artifact_id: str) -> WorkArtifact:
+    if not is_storable(str(artifact_id)):  # no id holds one, and PostgreSQL cannot compare it
+        raise ArtifactNotFound(NOT_FOUND)
     artifact = (
         WorkArtifact.objects.owned_by(user)
         .select_for_update()

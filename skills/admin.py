@@ -12,7 +12,6 @@ from skills import services
 from skills.models import Skill
 from tenancy.admin import TenantAdminMixin
 from tenancy.forms import apply_service_errors
-from tenancy.models import User
 
 
 class SkillAdminForm(forms.ModelForm):
@@ -56,11 +55,6 @@ class SkillAdmin(TenantAdminMixin, admin.ModelAdmin):
 
     def get_readonly_fields(self, request: HttpRequest, obj: Skill | None = None) -> list[str]:
         return ["author"] if obj is not None else []
-
-    def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any):
-        if db_field.name == "author":
-            kwargs["queryset"] = User.objects.filter(tenant_id=request.user.tenant_id)
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def save_model(self, request: HttpRequest, obj: Skill, form: Any, change: bool) -> None:
         data = form.cleaned_data

@@ -11,6 +11,7 @@ from django.db import IntegrityError, connection, transaction
 
 from skills.models import DESCRIPTION_MAX_LENGTH, NAME_MAX_LENGTH, Skill
 from tenancy.models import User
+from tenancy.text import UNSTORABLE_TEXT, is_storable
 
 NAME_REQUIRED = "Give the skill a name."
 NAME_TOO_LONG = f"A skill name has at most {NAME_MAX_LENGTH} characters."
@@ -78,6 +79,8 @@ def validate_skill(
         errors["name"] = NAME_REQUIRED
     elif len(name) > NAME_MAX_LENGTH:
         errors["name"] = NAME_TOO_LONG
+    elif not is_storable(name):
+        errors["name"] = UNSTORABLE_TEXT
     elif (
         Skill.objects.for_tenant(tenant_id)
         .filter(name__iexact=name)
@@ -87,6 +90,8 @@ def validate_skill(
         errors["name"] = NAME_TAKEN
     if len(description) > DESCRIPTION_MAX_LENGTH:
         errors["description"] = DESCRIPTION_TOO_LONG
+    elif not is_storable(description):
+        errors["description"] = UNSTORABLE_TEXT
     if errors:
         raise ValidationError(errors)
     return name, description

@@ -11,16 +11,56 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin
+from django.contrib.admin import widgets
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import UserChangeForm, UserCreationForm
+from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest
 
 from tenancy.models import LoginThrottle, Tenant, User
 
 
-class TenantAdminMixin:
-    """For ModelAdmins of tenant models: hide the tenant, set it from the admin user."""
+class NotFoundAdminMixin:
+    """An object id the admin cannot see answers 404, like everywhere else.
+
+    Django's admin answers an id missing from `get_queryset()` with a redirect
+    to the index and a "doesn't exist" notice, or with 403 when its permission
+    check comes first. A foreign tenant's row is missing from the queryset (row-
+    level security, or the tenant filter on global tables), so it must answer
+    what the rest of the site answers: 404, the same as an id nobody has.
+    """
+
+    def get_object(self, request: HttpRequest, object_id: str, from_field: str | None = None):
+        obj = super().get_object(request, object_id, from_field)  # type: ignore[misc]
+        if obj is None:
+            raise Http404("No such object.")
+        return obj
+
+
+class TenantRawIdWidget(widgets.ForeignKeyRawIdWidget):
+    """A raw-id widget that names the row only when it is one of the field's choices.
+
+    Django's looks the id up in the whole table: on a global table (users), an
+    id put in the URL (`add/?author=7`) would name another tenant's person.
+    """
+
+    def __init__(self, *args: Any, queryset: QuerySet, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.queryset = queryset
+
+    def label_and_url_for_value(self, value: Any) -> tuple[str, str]:
+        key = self.rel.get_related_field().name
+        try:
+            visible = self.queryset.filter(**{key: value}).exists()
+        except (ValueError, ValidationError):
+            visible = False
+        return super().label_and_url_for_value(value) if visible else ("", "")
+
+
+class TenantAdminMixin(NotFoundAdminMixin):
+    """For ModelAdmins of tenant models: hide the tenant, set it from the admin user,
+    offer only the tenant's people, and answer a foreign tenant's id with 404."""
 
     exclude: tuple[str, ...] = ("tenant",)
 
@@ -29,9 +69,22 @@ class TenantAdminMixin:
             obj.tenant_id = request.user.tenant_id
         super().save_model(request, obj, form, change)  # type: ignore[misc]
 
+    def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any):
+        if db_field.related_model is User:
+            # Users are a global table (no row-level security behind the admin).
+            kwargs.setdefault("queryset", User.objects.filter(tenant_id=request.user.tenant_id))
+        if db_field.name in self.raw_id_fields and "widget" not in kwargs:  # type: ignore[attr-defined]
+            kwargs["widget"] = TenantRawIdWidget(
+                db_field.remote_field,
+                self.admin_site,  # type: ignore[attr-defined]
+                queryset=kwargs.get("queryset", db_field.related_model._default_manager.all()),
+                using=kwargs.get("using"),
+            )
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)  # type: ignore[misc]
+
 
 @admin.register(Tenant)
-class TenantAdmin(admin.ModelAdmin):
+class TenantAdmin(NotFoundAdminMixin, admin.ModelAdmin):
     list_display = ["name", "slug", "created_at"]
     search_fields = ["name", "slug"]
     list_filter = ["created_at"]
@@ -58,7 +111,7 @@ class TenantUserChangeForm(UserChangeForm):
 
 
 @admin.register(User)
-class UserAdmin(DjangoUserAdmin):
+class UserAdmin(NotFoundAdminMixin, DjangoUserAdmin):
     form = TenantUserChangeForm
     add_form = TenantUserCreationForm
     ordering = ["email"]

@@ -19,7 +19,6 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from tenancy.admin import TenantAdminMixin
-from tenancy.models import User
 from workshops import services
 from workshops.forms import ARTIFACT_INVALID_JSON, VersionField, artifact_text
 from workshops.models import (
@@ -43,7 +42,7 @@ class ReadOnlyAdmin(admin.ModelAdmin):
         return False
 
 
-class TenantScoped:
+class TenantScoped(TenantAdminMixin):
     """Filter by the admin's tenant too (RLS is the fence; this says what we mean)."""
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
@@ -68,7 +67,7 @@ class WorkshopAdminForm(forms.ModelForm):
 
 
 @admin.register(Workshop)
-class WorkshopAdmin(TenantScoped, TenantAdminMixin, admin.ModelAdmin):
+class WorkshopAdmin(TenantScoped, admin.ModelAdmin):
     form = WorkshopAdminForm
     list_display = ["title", "owner", "created_at"]
     list_select_related = ["owner"]
@@ -78,11 +77,6 @@ class WorkshopAdmin(TenantScoped, TenantAdminMixin, admin.ModelAdmin):
 
     def get_readonly_fields(self, request: HttpRequest, obj: Workshop | None = None) -> list[str]:
         return ["owner"] if obj is not None else []
-
-    def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any):
-        if db_field.name == "owner":
-            kwargs["queryset"] = User.objects.filter(tenant_id=request.user.tenant_id)
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def save_model(self, request: HttpRequest, obj: Workshop, form: Any, change: bool) -> None:
         data = form.cleaned_data

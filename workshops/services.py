@@ -22,6 +22,7 @@ from django.db.models import F, Model
 from assistant import Assistant, AssistantError, Message
 from assistant.tokens import count_tokens
 from tenancy.models import User
+from tenancy.text import UNSTORABLE_TEXT, is_storable, is_storable_json
 from workshops.context import REPLY_BUDGET_TOKENS, build_step_context
 from workshops.models import (
     MESSAGE_MAX_LENGTH,
@@ -85,6 +86,8 @@ def _required_text(value: str, *, field: str, max_length: int, missing: str, too
         raise ValidationError({field: missing})
     if len(value) > max_length:
         raise ValidationError({field: too_long})
+    if not is_storable(value):
+        raise ValidationError({field: UNSTORABLE_TEXT})
     return value
 
 
@@ -288,6 +291,9 @@ def artifact_save(
     errors = artifact_errors(definition.schema, artifact)
     if errors:
         raise ValidationError({"artifact": errors})
+    # The form parses JSON, which can spell "\u0000" or a lone "\ud800": JSONB cannot hold them.
+    if not is_storable_json(artifact):
+        raise ValidationError({"artifact": UNSTORABLE_TEXT})
     return _versioned_save(
         StepArtifact,
         workshop_step=workshop_step,

@@ -42,6 +42,7 @@ from crm_artifacts.services.errors import (
 )
 from crm_artifacts.workflows import validate_workflow
 from tenancy.models import User
+from tenancy.text import UNSTORABLE_TEXT, is_storable
 
 MAX_BATCH_SIZE = 50
 SOURCE_TEXT_MAX_LENGTH = 1000
@@ -76,6 +77,8 @@ def build_payload(*, edit: ProfileEditInput, profile: dict[str, Any]) -> dict[st
         raise ValidationError(
             f"{field.label}: {SOURCE_TEXT_TOO_LONG.format(max_length=SOURCE_TEXT_MAX_LENGTH)}"
         )
+    if not is_storable(source_text):
+        raise ValidationError(f"{field.label}: {UNSTORABLE_TEXT}")
     if edit.confidence is not None and edit.confidence not in Confidence.ALL:
         raise ValidationError(f"{field.label}: {INVALID_CONFIDENCE}")
     previous = profile.get(field.key)
@@ -100,6 +103,8 @@ def _validate_creator(created_by_type: str, created_by_id: str | None) -> None:
         not isinstance(created_by_id, str) or len(created_by_id) > 100
     ):
         raise ValidationError({"created_by_id": CREATOR_ID_TOO_LONG})
+    if created_by_id is not None and not is_storable(created_by_id):
+        raise ValidationError({"created_by_id": UNSTORABLE_TEXT})
 
 
 @transaction.atomic

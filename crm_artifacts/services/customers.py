@@ -25,6 +25,7 @@ from crm_artifacts.services.errors import (
 )
 from crm_artifacts.workflows import validate_workflow
 from tenancy.models import User
+from tenancy.text import UNSTORABLE_TEXT, is_storable
 
 NOTES_MAX_LENGTH = 10_000
 SKIPPED_INVALID = "Left out {field}: “{value}” is not a valid value ({reason})"
@@ -134,6 +135,8 @@ def notes_propose(
         raise ValidationError({"notes": NOTES_REQUIRED})
     if len(notes) > NOTES_MAX_LENGTH:
         raise ValidationError({"notes": NOTES_TOO_LONG.format(max_length=NOTES_MAX_LENGTH)})
+    if not is_storable(notes):  # the proposals quote the notes, in JSONB
+        raise ValidationError({"notes": UNSTORABLE_TEXT})
     workflow_trigger = validate_workflow(workflow_trigger)
     assistant = assistant or get_assistant()
 

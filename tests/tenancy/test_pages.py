@@ -98,7 +98,7 @@ def test_tenant_admin_sees_only_their_tenants_users(client_for, alice, bob, caro
     assert "bob@acme.test" in response.text
     assert "carol@globex.test" not in response.text
     assert "Globex" not in response.text  # not even as a filter choice
-    assert client_for(alice).get(f"/admin/tenancy/user/{carol.pk}/change/").status_code == 302
+    assert client_for(alice).get(f"/admin/tenancy/user/{carol.pk}/change/").status_code == 404
 
 
 def test_tenant_admin_can_manage_skills_in_the_admin(client_for, alice, in_tenant):
@@ -121,3 +121,35 @@ def test_tenant_admin_can_manage_skills_in_the_admin(client_for, alice, in_tenan
     )
     assert response.status_code == 200
     assert "already has a skill with this name" in response.text
+
+
+def test_an_admin_form_does_not_name_another_tenants_user_from_an_id(client_for, alice, carol):
+    from tenancy.demo import tenant_admin_group
+
+    alice.is_staff = True
+    alice.save()
+    alice.groups.add(tenant_admin_group())
+    client = client_for(alice)
+    # Users are a global table: Django's raw-id widget would label any user's id.
+    for url, field in [
+        ("/admin/skills/skill/add/", "author"),
+        ("/admin/workshops/workshop/add/", "owner"),
+    ]:
+        assert "Alice Archer" in client.get(url, {field: alice.pk}).text
+        response = client.get(url, {field: carol.pk})
+        assert response.status_code == 200
+        assert "Carol Chen" not in response.text
+
+
+def test_the_customers_rm_filter_lists_only_the_tenants_rms(client_for, alice, bob, carol):
+    from tenancy.demo import tenant_admin_group
+    from tests.crm_artifacts.factories import CustomerFactory
+
+    alice.is_staff = True
+    alice.save()
+    alice.groups.add(tenant_admin_group())
+    CustomerFactory(rm=bob)
+    CustomerFactory(rm=carol)
+    response = client_for(alice).get("/admin/crm_artifacts/customer/")
+    assert "Bob Baker" in response.text
+    assert "Carol Chen" not in response.text

@@ -1,0 +1,205 @@
+"""Schemathesis against the published OpenAPI description of the JSON API.
+
+The schema is loaded from the running app (/api/openapi.json over WSGI, as a
+client would read it). Every operation is called as bob, the relationship
+manager, with his session cookie and CSRF header, against real customers and
+pending and decided proposals; generated ids are mixed with real ones (bob's,
+a teammate's customer: 403, another tenant's: 404) so the happy paths run too.
+Each example runs in a savepoint that is rolled back, so a PATCH that decides
+a proposal leaves it pending for the next example.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import pytest
+import schemathesis
+from django.conf import settings as django_settings
+from django.core import signals
+from django.core.handlers.wsgi import WSGIHandler
+from django.db import close_old_connections
+from django.test import Client
+from django.utils.crypto import get_random_string
+from hypothesis import event, given
+from hypothesis import strategies as st
+from schemathesis import GenerationMode
+from schemathesis.checks import (
+    content_type_conformance,
+    negative_data_rejection,
+    not_a_server_error,
+    response_headers_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
+
+from config.wsgi import application
+from crm_artifacts import services
+from tenancy.context import tenant_context
+from tenancy.models import User
+from tests.crm_artifacts.factories import CustomerFactory
+from tests.fuzz.harness import propose, rolled_back
+
+pytestmark = pytest.mark.django_db
+
+CHECKS = [
+    not_a_server_error,
+    status_code_conformance,
+    content_type_conformance,
+    response_headers_conformance,
+    response_schema_conformance,
+]
+
+
+@dataclass
+class ApiData:
+    customer_ids: list[int]
+    artifact_ids: list[int]
+
+
+@pytest.fixture
+def api_data(bob: User, alice: User, carol: User) -> ApiData:
+    """bob's customers with pending and decided proposals, a teammate's and an outsider's."""
+    mine = CustomerFactory(rm=bob, profile={"fullName": "Jane Doe", "dependents": 1})
+    pending = propose(
+        mine,
+        workflow_trigger="follow_up",
+        email="jane@new.example",
+        occupation="Pilot",
+        dependents=2,
+    )
+    decided = propose(mine, employer="Initech", phone="+44 20 7946 0000", address="1 Main St")
+    with tenant_context(bob.tenant_id):
+        services.artifact_accept(artifact=decided[0], user=bob)
+        services.artifact_reject(artifact=decided[1], user=bob)
+        services.artifact_accept_with_edits(artifact=decided[2], user=bob, edited_value="2 Elm St")
+    empty = CustomerFactory(rm=bob, profile={"fullName": "No Proposals"})
+    teammates = CustomerFactory(rm=alice, profile={"fullName": "Alice's Customer"})
+    theirs = propose(teammates, occupation="Chef")
+    outsider = CustomerFactory(rm=carol, profile={"fullName": "Greta Globex"})
+    foreign = propose(outsider, occupation="Baker")
+    return ApiData(
+        customer_ids=[mine.pk, empty.pk, teammates.pk, outsider.pk],
+        artifact_ids=[a.pk for a in pending + decided + theirs + foreign],
+    )
+
+
+@pytest.fixture
+def wsgi_app(db) -> Iterator[WSGIHandler]:
+    """The app as gunicorn serves it, on the test's connection.
+
+    Django closes the connection after each request (close_old_connections),
+    which would end the test's transaction; its test client does the same as
+    this to keep it. CSRF is enforced, as in production.
+    """
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    try:
+        yield application
+    finally:
+        signals.request_started.connect(close_old_connections)
+        signals.request_finished.connect(close_old_connections)
+
+
+@pytest.fixture
+def api_schema(wsgi_app) -> schemathesis.BaseSchema:
+    """The description the app publishes, read from the app itself."""
+    # The session cookie and CSRF header are ours to send (bob's): schemathesis
+    # should not generate, or leave out, the security scheme's parameters.
+    config = schemathesis.Config.from_dict({"generation": {"with-security-parameters": False}})
+    return schemathesis.openapi.from_wsgi("/api/openapi.json", wsgi_app, config=config)
+
+
+@pytest.fixture
+def rm_auth(bob: User) -> dict:
+    """bob's session cookie and a CSRF cookie with the header that must match it."""
+    client = Client()
+    client.force_login(bob)
+    token = get_random_string(32)
+    return {
+        "cookies": {
+            django_settings.SESSION_COOKIE_NAME: client.cookies[
+                django_settings.SESSION_COOKIE_NAME
+            ].value,
+            django_settings.CSRF_COOKIE_NAME: token,
+        },
+        "headers": {"X-CSRFToken": token},
+    }
+
+
+PATH_ID = {
+    "listCustomerArtifacts": "customerId",
+    "getArtifact": "artifactId",
+    "decideArtifact": "artifactId",
+}
+
+
+@pytest.mark.parametrize("mode", [GenerationMode.POSITIVE, GenerationMode.NEGATIVE])
+@pytest.mark.parametrize("operation_id", list(PATH_ID))
+def test_every_operation_answers_as_described(api_schema, api_data, rm_auth, operation_id, mode):
+    """bob's requests get no 5xx and only documented statuses, content types and bodies;
+    invalid input (negative mode) is refused with a 4xx."""
+    operation = api_schema.find_operation_by_id(operation_id)
+    name = PATH_ID[operation_id]
+    real_ids = api_data.customer_ids if name == "customerId" else api_data.artifact_ids
+    generated = operation.as_strategy(generation_mode=mode)
+    with_real_id = st.sampled_from(real_ids).flatmap(
+        lambda pk: operation.as_strategy(generation_mode=mode, path_parameters={name: pk})
+    )
+    checks = [*CHECKS, negative_data_rejection] if mode == GenerationMode.NEGATIVE else CHECKS
+
+    seen: set[int] = set()
+
+    # Three draws in four use a real id, so the happy paths (200, 403, 409) run too.
+    @given(case=st.one_of(generated, with_real_id, with_real_id, with_real_id))
+    def check(case) -> None:
+        with rolled_back():
+            response = case.call(**rm_auth)
+            case.validate_response(response, checks=checks, headers=rm_auth["headers"])
+        seen.add(response.status_code)
+        event(f"HTTP {response.status_code}")  # --hypothesis-show-statistics lists them
+
+    check()
+    if mode == GenerationMode.POSITIVE:
+        assert 200 in seen, f"no request succeeded, only {sorted(seen)}"
+
+
+@pytest.mark.parametrize("operation_id", list(PATH_ID))
+def test_without_a_session_every_operation_answers_401_as_described(
+    api_schema, api_data, rm_auth, operation_id
+):
+    operation = api_schema.find_operation_by_id(operation_id)
+    name = PATH_ID[operation_id]
+    real_ids = api_data.customer_ids if name == "customerId" else api_data.artifact_ids
+
+    @given(
+        case=st.sampled_from(real_ids).flatmap(
+            lambda pk: operation.as_strategy(path_parameters={name: pk})
+        )
+    )
+    def check(case) -> None:
+        with rolled_back():
+            response = case.call(headers=rm_auth["headers"])  # the CSRF header, no cookies
+            case.validate_response(response, checks=CHECKS)
+            assert response.status_code == 401, response.text
+
+    check()
+
+
+def test_a_decision_without_the_csrf_header_answers_403_as_described(api_schema, api_data, rm_auth):
+    operation = api_schema.find_operation_by_id("decideArtifact")
+
+    @given(
+        case=st.sampled_from(api_data.artifact_ids).flatmap(
+            lambda pk: operation.as_strategy(path_parameters={"artifactId": pk})
+        )
+    )
+    def check(case) -> None:
+        with rolled_back():
+            response = case.call(cookies=rm_auth["cookies"])
+            case.validate_response(response, checks=CHECKS)
+            assert response.status_code == 403, response.text
+            assert "CSRF" in response.json()["error"]
+
+    check()
