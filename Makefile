@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 PORT ?= 8000
 
-.PHONY: run test install lint format check-rls clean-data bench bench-scale bench-batch
+.PHONY: run test install lint format check-rls clean-data bench bench-pages bench-scale bench-batch
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is required, found " + sys.version' 
@@ -42,7 +42,21 @@ format: $(STAMP)
 check-rls: $(STAMP)
 	$(PY) manage.py check_rls
 
+# The HTTP load run (bench/README.md): generated data in the embedded database
+# `bench`, gunicorn with production settings, wrk (installed from Debian when
+# missing). BENCH_ARGS passes options, e.g. BENCH_ARGS="--tenants 100".
 bench: $(STAMP)
+	@if ! command -v wrk >/dev/null; then \
+	  echo "installing wrk"; SUDO=""; [ "$$(id -u)" -ne 0 ] && SUDO="sudo"; \
+	  $$SUDO apt-get update -qq && \
+	  $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; \
+	fi
+	$(PY) bench/load.py $(BENCH_ARGS)
+
+# Page timings through Django's test client on the demo data (no server).
+bench-pages: $(STAMP)
+	$(PY) manage.py migrate --noinput -v0
+	$(PY) manage.py seed_demo
 	$(PY) bench/run.py
 
 # List queries at 10k, 100k and 1M rows, RLS on vs off (database "bench"; ~10 min).

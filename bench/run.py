@@ -1,6 +1,11 @@
 """Time the main pages end to end (middleware, RLS, templates) against the dev database.
 
-Usage: .venv/bin/python bench/run.py [--requests N] [--target-ms MS]
+Usage: .venv/bin/python bench/run.py [--requests N] [--target-ms MS] [--user EMAIL] [--path P]
+
+One request at a time, in this process: a page's service time, with no
+queueing. `--user` times every page as that user instead of the demo users
+(with EMBEDDED_DATABASE_NAME=bench: the load data of `make bench`), `--path`
+keeps only the pages given.
 """
 
 from __future__ import annotations
@@ -40,17 +45,22 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--requests", type=int, default=50)
     parser.add_argument("--target-ms", type=float, default=150.0, help="p95 target per page")
+    parser.add_argument("--user", help="request every page as this user")
+    parser.add_argument("--path", action="append", help="only this page (repeatable)")
     args = parser.parse_args()
+    pages = [
+        (args.user or email, path) for email, path in PAGES if not args.path or path in args.path
+    ]
     settings.ALLOWED_HOSTS = ["*"]
 
     clients: dict[str, Client] = {}
     failures = 0
     print(f"{'page':<34}{'p50 ms':>9}{'p95 ms':>9}  status")
-    for email, path in PAGES:
+    for email, path in pages:
         if email not in clients:
             user = User.objects.filter(email=email).first()
             if user is None:
-                print("Demo data missing: run `manage.py seed_demo` first.")
+                print(f"No user {email}: run `manage.py seed_demo` (or make bench) first.")
                 return 2
             clients[email] = Client()
             clients[email].force_login(user)

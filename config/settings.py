@@ -145,7 +145,8 @@ USE_TZ = True
 # --- Static and media -------------------------------------------------------
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
-STATIC_ROOT = BASE_DIR / "staticfiles"
+# Where collectstatic writes; `make bench` points it at a throwaway folder.
+STATIC_ROOT = Path(env.str("STATIC_ROOT", default=str(BASE_DIR / "staticfiles")))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -177,6 +178,10 @@ ASSISTANT_BASE_URL = env.str("ASSISTANT_BASE_URL", default="")
 ASSISTANT_API_KEY = env.str("ASSISTANT_API_KEY", default="")
 ASSISTANT_MODEL = env.str("ASSISTANT_MODEL", default="")
 ASSISTANT_TIMEOUT_SECONDS = env.float("ASSISTANT_TIMEOUT_SECONDS", default=20.0)
+
+# `make bench` turns on the load-test baseline page (/loadtest/fortunes/); off
+# everywhere else, so production never serves it.
+LOADTEST_BASELINE = env.bool("LOADTEST_BASELINE", default=False)
 
 # --- Security ---------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
@@ -24,6 +25,8 @@ urlpatterns = [
     path("api/", include("crm_artifacts.api_urls")),
     path("admin/", admin.site.urls),
 ]
+if settings.LOADTEST_BASELINE:
+    urlpatterns.append(path("loadtest/", include("loadtest.urls")))
 
 handler403 = "config.views.permission_denied"
 handler404 = "config.views.page_not_found"
