@@ -211,7 +211,10 @@ SELECT a.decided_at, a.tenant_id, a.customer_id, a.rm_id, a.id, a.workflow_trigg
        'Confirm with ' || (c.profile ->> 'fullName') || ': '
            || (a.payload ->> 'field_display_name') || ' is now “'
            || coalesce(a.payload ->> 'edited_value', a.payload ->> 'proposed_value') || '”',
-       (a.decided_at + interval '7 days')::date, mod(a.id, 2) = 0
+       (a.decided_at + interval '7 days')::date,
+       -- Every second one of a customer's follow-ups is done, the first open:
+       -- by position, not by id, so every customer shows an open one.
+       mod(row_number() OVER (PARTITION BY a.customer_id ORDER BY a.id), 2) = 0
 FROM crm_artifacts_artifact AS a
 JOIN crm_artifacts_customer AS c ON c.id = a.customer_id
 WHERE a.tenant_id = %(tenant)s AND a.workflow_trigger IS NOT NULL
