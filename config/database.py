@@ -24,7 +24,7 @@ APP_ROLE = "app"
 APP_DATABASE = os.environ.get("EMBEDDED_DATABASE_NAME", "app")
 
 
-def _quiet_runtime_dir() -> None:
+def quiet_runtime_dir() -> None:
     # pgserver keeps its lock file in the user's runtime dir; without
     # XDG_RUNTIME_DIR platformdirs warns on every start. A short path also
     # keeps the fallback socket path under the 107-byte Unix limit.
@@ -68,7 +68,7 @@ def embedded_database(data_dir: Path) -> dict[str, Any]:
     (pgserver counts its handles), so Ctrl-C on `make run` stops it cleanly
     and the next command starts it again in about a second, data kept.
     """
-    _quiet_runtime_dir()
+    quiet_runtime_dir()
     import pgserver
     import psycopg
     from psycopg import sql
@@ -114,7 +114,7 @@ def embedded_admin_uri(data_dir: Path, database: str = APP_DATABASE) -> str:
     against RLS on purpose (bench/scale.py runs each list query with RLS on, as
     the app role, and off, as this role). The app itself never connects so.
     """
-    _quiet_runtime_dir()
+    quiet_runtime_dir()
     import pgserver
 
     _forget_dead_handles(data_dir / "pg")

@@ -27,6 +27,8 @@ from pathlib import Path
 
 import psutil
 
+from config.database import quiet_runtime_dir
+
 ROOT = Path(__file__).resolve().parents[2]
 APP_ROLE = "faults_app"
 APP_DATABASE = "faults_app"
@@ -56,6 +58,9 @@ class Cluster:
         self.log = self.root / "postgres.log"
         self.system_user: str | None = None
         if os.geteuid() == 0:
+            # Importing pgserver warns without XDG_RUNTIME_DIR, which only the
+            # embedded database's bootstrap sets (not a DATABASE_URL run).
+            quiet_runtime_dir()
             from pgserver.utils import ensure_user_exists
 
             ensure_user_exists(PGSERVER_SYSTEM_USER)
