@@ -59,7 +59,7 @@ bench-pages: $(STAMP)
 	$(PY) manage.py seed_demo
 	$(PY) bench/run.py
 
-# List queries at 10k, 100k and 1M rows, RLS on vs off (database "bench"; ~10 min).
+# List queries at 10k, 100k and 1M rows, RLS on vs off (database "bench"; 1.5-4 min here).
 bench-scale: $(STAMP)
 	$(PY) bench/scale.py $(SCALE_ARGS)
 
