@@ -1,15 +1,24 @@
-"""Database bootstrap: the embedded PostgreSQL used when DATABASE_URL is unset.
+"""Database bootstrap: the embedded PostgreSQL used when DATABASE_URL is unset,
+and the two database roles every installation has.
 
 `make run`, `make test` and every `manage.py` command import settings, which
-call `embedded_database()`. It starts (or attaches to) a pgserver cluster under
-`.data/pg`, makes sure the application role and database exist, and returns
-Django's DATABASES entry for them.
+call `embedded_databases()`. It starts (or attaches to) a pgserver cluster under
+`.data/pg`, makes sure both roles and the database exist, and returns Django's
+DATABASES entries for them.
 
-The application role is created NOSUPERUSER NOBYPASSRLS: superusers and
-BYPASSRLS roles skip row-level security entirely, so connecting as one would
-make every tenant fence a no-op. It has CREATEDB because pytest-django creates
-the test database as the configured role, and it owns what it migrates (FORCE
-ROW LEVEL SECURITY keeps the owner subject to the policies).
+Two roles, because a table's owner can switch its row-level security off
+(`ALTER TABLE … DISABLE ROW LEVEL SECURITY`, `DROP POLICY`), FORCE or not:
+
+- the owner role (DATABASES["owner"]) owns the database, its schema and every
+  table; only `migrate` and `flush` connect as it (tenancy's overrides of them);
+- the serving role (DATABASES["default"]) serves requests and runs commands and
+  tasks. It owns nothing, may not create anything, and has only SELECT, INSERT,
+  UPDATE and DELETE on the tables (granted by `migrate`, and by default
+  privileges for tables the owner creates later).
+
+Both are NOSUPERUSER NOBYPASSRLS: superusers and BYPASSRLS roles skip row-level
+security entirely. The owner has CREATEDB because the test runner creates the
+test database as the role that migrates it.
 """
 
 from __future__ import annotations
@@ -18,7 +27,12 @@ import os
 from pathlib import Path
 from typing import Any
 
+# The serving role keeps the name it always had, so an existing .data/ keeps
+# working; `_adopt_legacy_databases` hands what it owned to the owner role.
 APP_ROLE = "app"
+OWNER_ROLE = "app_owner"
+# The DATABASES alias of the owner role. Never used to serve a request.
+OWNER_ALIAS = "owner"
 # EMBEDDED_DATABASE_NAME picks another database in the same cluster: `make bench`
 # uses "bench" so generated load data never mixes with the demo data.
 APP_DATABASE = os.environ.get("EMBEDDED_DATABASE_NAME", "app")
@@ -61,8 +75,109 @@ def _forget_dead_handles(pgdata: Path) -> None:
         handles.write_text(json.dumps(alive))
 
 
-def embedded_database(data_dir: Path) -> dict[str, Any]:
-    """Start or attach to the embedded cluster and return a DATABASES entry.
+def create_roles(conn: Any, *, owner: str, serving: str, database: str) -> None:
+    """Create the two roles and the database, as a superuser (idempotent).
+
+    `conn` is an autocommit psycopg connection of a superuser. The embedded
+    bootstrap, CI and the fault tests' throwaway clusters all call this, and
+    README's "Database roles" shows the same statements for operators.
+    """
+    from psycopg import sql
+
+    def exists(query: str, name: str) -> bool:
+        return conn.execute(query, [name]).fetchone() is not None
+
+    if not exists("SELECT 1 FROM pg_roles WHERE rolname = %s", owner):
+        conn.execute(
+            sql.SQL("CREATE ROLE {} LOGIN NOSUPERUSER NOBYPASSRLS CREATEDB").format(
+                sql.Identifier(owner)
+            )
+        )
+    if exists("SELECT 1 FROM pg_roles WHERE rolname = %s", serving):
+        # A serving role from before the split could create databases.
+        conn.execute(
+            sql.SQL("ALTER ROLE {} NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE").format(
+                sql.Identifier(serving)
+            )
+        )
+    else:
+        conn.execute(
+            sql.SQL("CREATE ROLE {} LOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB").format(
+                sql.Identifier(serving)
+            )
+        )
+    if not exists("SELECT 1 FROM pg_database WHERE datname = %s", database):
+        conn.execute(
+            sql.SQL("CREATE DATABASE {} OWNER {}").format(
+                sql.Identifier(database), sql.Identifier(owner)
+            )
+        )
+
+
+def _adopt_legacy_databases(uri_for: Any, conn: Any, *, owner: str, serving: str) -> None:
+    """Hand everything the serving role owns to the owner role.
+
+    Before the roles were split, the one app role owned its databases and
+    tables. Such a database (the demo data, `make bench`'s, a left-over test
+    database) keeps its data: its objects change owner, and the next `migrate`
+    grants the serving role its DML privileges back.
+    """
+    from psycopg import sql
+
+    legacy = [
+        name
+        for (name,) in conn.execute(
+            "SELECT datname FROM pg_database d JOIN pg_roles r ON r.oid = d.datdba "
+            "WHERE r.rolname = %s",
+            [serving],
+        )
+    ]
+    import psycopg
+
+    for name in legacy:
+        with psycopg.connect(uri_for(name), autocommit=True) as db:
+            db.execute(
+                sql.SQL("REASSIGN OWNED BY {} TO {}").format(
+                    sql.Identifier(serving), sql.Identifier(owner)
+                )
+            )
+            grant_serving_role(db, serving=serving, owner=owner)
+
+
+def grant_serving_role(conn: Any, *, serving: str, owner: str | None = None) -> None:
+    """Give the serving role what it needs and nothing more, on `conn`'s database.
+
+    Run as the owner role (or a superuser, naming `owner`) after migrations:
+    DML on every table and the use of sequences; SELECT only on the migration
+    history; the same for tables created later (default privileges); no CREATE
+    on the schema for anyone but the owner. Never TRUNCATE, which ignores
+    row-level security, nor TRIGGER or REFERENCES.
+    """
+    from psycopg import sql
+
+    role = sql.Identifier(serving)
+    creator = sql.SQL("FOR ROLE {} ").format(sql.Identifier(owner)) if owner else sql.SQL("")
+    statements = [
+        "GRANT USAGE ON SCHEMA public TO {role}",
+        "REVOKE CREATE ON SCHEMA public FROM PUBLIC",
+        "REVOKE ALL ON ALL TABLES IN SCHEMA public FROM {role}",
+        "GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {role}",
+        "GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {role}",
+        "ALTER DEFAULT PRIVILEGES {creator}IN SCHEMA public "
+        "GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO {role}",
+        "ALTER DEFAULT PRIVILEGES {creator}IN SCHEMA public "
+        "GRANT USAGE, SELECT ON SEQUENCES TO {role}",
+    ]
+    for statement in statements:
+        conn.execute(sql.SQL(statement).format(role=role, creator=creator))
+    if conn.execute("SELECT to_regclass('django_migrations')").fetchone()[0]:
+        conn.execute(
+            sql.SQL("REVOKE INSERT, UPDATE, DELETE ON django_migrations FROM {}").format(role)
+        )
+
+
+def embedded_databases(data_dir: Path) -> dict[str, dict[str, Any]]:
+    """Start or attach to the embedded cluster and return the DATABASES entries.
 
     The server stops when the last process that attached to it exits
     (pgserver counts its handles), so Ctrl-C on `make run` stops it cleanly
@@ -71,40 +186,30 @@ def embedded_database(data_dir: Path) -> dict[str, Any]:
     quiet_runtime_dir()
     import pgserver
     import psycopg
-    from psycopg import sql
 
     data_dir.mkdir(parents=True, exist_ok=True)
     _forget_dead_handles(data_dir / "pg")
     server = pgserver.get_server(data_dir / "pg", cleanup_mode="stop")
     info = server.get_postmaster_info()
 
-    # The cluster's bootstrap superuser is only used here, to create the
-    # unprivileged role the app connects as.
+    # The cluster's bootstrap superuser is only used here, to create the two
+    # roles; the app never connects as it.
     with psycopg.connect(server.get_uri(), autocommit=True) as conn:
-        if not conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", [APP_ROLE]).fetchone():
-            conn.execute(
-                sql.SQL("CREATE ROLE {} LOGIN NOSUPERUSER NOBYPASSRLS CREATEDB").format(
-                    sql.Identifier(APP_ROLE)
-                )
-            )
-        if not conn.execute(
-            "SELECT 1 FROM pg_database WHERE datname = %s", [APP_DATABASE]
-        ).fetchone():
-            conn.execute(
-                sql.SQL("CREATE DATABASE {} OWNER {}").format(
-                    sql.Identifier(APP_DATABASE), sql.Identifier(APP_ROLE)
-                )
-            )
+        _adopt_legacy_databases(server.get_uri, conn, owner=OWNER_ROLE, serving=APP_ROLE)
+        create_roles(conn, owner=OWNER_ROLE, serving=APP_ROLE, database=APP_DATABASE)
 
-    return {
-        "ENGINE": "django.db.backends.postgresql",
-        "NAME": APP_DATABASE,
-        "USER": APP_ROLE,
-        "PASSWORD": "",
-        # pgserver listens on a Unix socket only; its folder is in postmaster.pid.
-        "HOST": str(info.socket_dir),
-        "PORT": str(info.port or 5432),
-    }
+    def entry(role: str) -> dict[str, Any]:
+        return {
+            "ENGINE": "django.db.backends.postgresql",
+            "NAME": APP_DATABASE,
+            "USER": role,
+            "PASSWORD": "",
+            # pgserver listens on a Unix socket only; its folder is in postmaster.pid.
+            "HOST": str(info.socket_dir),
+            "PORT": str(info.port or 5432),
+        }
+
+    return {"default": entry(APP_ROLE), OWNER_ALIAS: entry(OWNER_ROLE)}
 
 
 def embedded_admin_uri(data_dir: Path, database: str = APP_DATABASE) -> str:

@@ -12,7 +12,7 @@ from pathlib import Path
 import environ
 from csp.constants import NONE, SELF
 
-from config.database import embedded_database
+from config.database import OWNER_ALIAS, embedded_databases
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -92,28 +92,40 @@ TEMPLATES = [
 ]
 
 # --- Database ---------------------------------------------------------------
-# DATABASE_URL points at a real server; its role must be NOSUPERUSER
-# NOBYPASSRLS (`manage.py check_rls` refuses one that bypasses RLS).
-# Unset, the embedded PostgreSQL under .data/ is started on demand.
+# Two roles (config/database.py): DATABASE_URL is the serving role, which owns
+# nothing and has only SELECT/INSERT/UPDATE/DELETE; DATABASE_OWNER_URL is the
+# owner role that `migrate` and `flush` use. Both must be NOSUPERUSER
+# NOBYPASSRLS (`manage.py check_rls` refuses a serving role that bypasses RLS,
+# owns a table or can create one). App servers need only DATABASE_URL.
+# Unset, the embedded PostgreSQL under .data/ is started on demand, with both.
 if env.str("DATABASE_URL", default=""):
     DATABASES = {"default": env.db_url("DATABASE_URL")}
+    if env.str("DATABASE_OWNER_URL", default=""):
+        DATABASES[OWNER_ALIAS] = env.db_url("DATABASE_OWNER_URL")
 else:
-    DATABASES = {"default": embedded_database(BASE_DIR / ".data")}
-DATABASES["default"].update(
-    {
-        # Each request runs in one transaction; the tenant middleware sets
-        # the tenant inside it, so the setting ends with the request.
-        "ATOMIC_REQUESTS": True,
-        "CONN_MAX_AGE": env.int("CONN_MAX_AGE", default=60 if PRODUCTION else 0),
-        "CONN_HEALTH_CHECKS": True,
-    }
-)
-# An unreachable database host fails a request in seconds instead of hanging a
-# worker for the operating system's TCP timeout (minutes).
-DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
-    "connect_timeout", env.int("DATABASE_CONNECT_TIMEOUT", default=5)
-)
-DATABASES["default"].setdefault("TEST", {})
+    DATABASES = embedded_databases(BASE_DIR / ".data")
+for _alias, _database in DATABASES.items():
+    _database.update(
+        {
+            # Each request runs in one transaction; the tenant middleware sets
+            # the tenant inside it, so the setting ends with the request. The
+            # owner alias serves no request.
+            "ATOMIC_REQUESTS": _alias == "default",
+            "CONN_MAX_AGE": env.int("CONN_MAX_AGE", default=60 if PRODUCTION else 0)
+            if _alias == "default"
+            else 0,
+            "CONN_HEALTH_CHECKS": True,
+        }
+    )
+    # An unreachable database host fails a request in seconds instead of hanging a
+    # worker for the operating system's TCP timeout (minutes).
+    _database.setdefault("OPTIONS", {}).setdefault(
+        "connect_timeout", env.int("DATABASE_CONNECT_TIMEOUT", default=5)
+    )
+    _database.setdefault("TEST", {})
+if OWNER_ALIAS in DATABASES:
+    # The owner creates and migrates the test database on its own (tests/conftest.py).
+    DATABASES[OWNER_ALIAS]["TEST"].setdefault("DEPENDENCIES", [])
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Auth -------------------------------------------------------------------

@@ -19,6 +19,7 @@ from django.db.models import QuerySet
 from django.http import Http404, HttpRequest
 
 from tenancy.models import LoginThrottle, Tenant, User
+from tenancy.services import email_check_available, users_manageable_by, users_of_tenant
 
 
 class NotFoundAdminMixin:
@@ -72,7 +73,7 @@ class TenantAdminMixin(NotFoundAdminMixin):
     def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any):
         if db_field.related_model is User:
             # Users are a global table (no row-level security behind the admin).
-            kwargs.setdefault("queryset", User.objects.filter(tenant_id=request.user.tenant_id))
+            kwargs.setdefault("queryset", users_of_tenant(request.user))
         if db_field.name in self.raw_id_fields and "widget" not in kwargs:  # type: ignore[attr-defined]
             kwargs["widget"] = TenantRawIdWidget(
                 db_field.remote_field,
@@ -98,13 +99,20 @@ class TenantAdmin(NotFoundAdminMixin, admin.ModelAdmin):
         return qs if request.user.is_superuser else qs.filter(pk=request.user.tenant_id)
 
 
-class TenantUserCreationForm(UserCreationForm):
+class EmailAvailableMixin:
+    """The same neutral error whoever has the address (tenancy.services)."""
+
+    def clean_email(self) -> str:
+        return email_check_available(email=self.cleaned_data["email"], user=self.instance)  # type: ignore[attr-defined]
+
+
+class TenantUserCreationForm(EmailAvailableMixin, UserCreationForm):
     class Meta:
         model = User
         fields = ["email", "display_name", "tenant"]
 
 
-class TenantUserChangeForm(UserChangeForm):
+class TenantUserChangeForm(EmailAvailableMixin, UserChangeForm):
     class Meta:
         model = User
         fields = "__all__"
@@ -136,8 +144,11 @@ class UserAdmin(NotFoundAdminMixin, DjangoUserAdmin):
     ]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[User]:
-        qs = super().get_queryset(request)
-        return qs if request.user.is_superuser else qs.filter(tenant_id=request.user.tenant_id)
+        # Every view of a person goes through this: the list, change, password,
+        # history, delete and the bulk actions (Django's admin looks objects up
+        # in this queryset), so an operator or a stronger account answers 404.
+        manageable = users_manageable_by(request.user).values("pk")
+        return super().get_queryset(request).filter(pk__in=manageable)
 
     def get_list_filter(self, request: HttpRequest) -> list[str]:
         # The tenant filter would list every organisation's name.
@@ -147,9 +158,9 @@ class UserAdmin(NotFoundAdminMixin, DjangoUserAdmin):
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
         readonly = list(super().get_readonly_fields(request, obj))
         if not request.user.is_superuser:
-            # A tenant admin can neither move people between tenants nor
-            # hand out platform-wide powers.
-            readonly += ["is_superuser", "groups"]
+            # A tenant admin can neither move people between tenants nor hand
+            # out powers: admin access, operator status, groups, permissions.
+            readonly += ["is_superuser", "is_staff", "groups", "user_permissions"]
             if obj is not None:
                 readonly.append("tenant_name")
         return readonly

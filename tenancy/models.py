@@ -35,6 +35,10 @@ class UserManager(BaseUserManager["User"]):
             raise ValueError("Users need an email address.")
         if "tenant" not in extra and "tenant_id" not in extra:
             raise ValueError("Users belong to exactly one tenant.")
+        if "tenant" in extra and not isinstance(extra["tenant"], Tenant):
+            # `createsuperuser --tenant ID` (tenant is in REQUIRED_FIELDS) passes
+            # the id it has checked, not the instance.
+            extra["tenant_id"] = extra.pop("tenant")
         user = self.model(email=self.normalize_email(email).lower(), **extra)
         user.set_password(password)
         user.save(using=self._db)

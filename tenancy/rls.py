@@ -19,10 +19,10 @@ InitPlan), so `tenant_id = $1` can use an index.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from django.apps import apps
 from django.db import models
-from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.backends.base.schema import BaseDatabaseSchemaEditor
 from django.db.migrations.operations.base import Operation
 from django.db.migrations.state import ProjectState
@@ -152,8 +152,60 @@ def _table_state(cursor, table: str) -> TableState | None:
     return TableState(enabled=row[0], forced=row[1], policies=policies)
 
 
-def rls_problems(connection: BaseDatabaseWrapper) -> list[str]:
-    """What is missing for tenant isolation in the live database (empty: all good)."""
+# Privileges the serving role must not hold on a tenant table: TRUNCATE ignores
+# row-level security, TRIGGER runs code on other tenants' writes, REFERENCES lets
+# a foreign key probe for rows it cannot see.
+FORBIDDEN_TABLE_PRIVILEGES = ("TRUNCATE", "TRIGGER", "REFERENCES")
+
+
+def _privilege_problems(cursor, role: str) -> list[str]:
+    """What lets the connected role change or bypass the fence it is behind."""
+    problems: list[str] = []
+    tables = [model._meta.db_table for model in tenant_models()]
+    # Owning a table, or being able to act as its owner (SET ROLE), allows
+    # DISABLE ROW LEVEL SECURITY and DROP POLICY.
+    cursor.execute(
+        "SELECT c.relname, pg_get_userbyid(c.relowner) FROM pg_class c "
+        "WHERE c.oid = ANY(SELECT to_regclass(t) FROM unnest(%s::text[]) AS t) "
+        "AND pg_has_role(current_user, c.relowner, 'MEMBER') ORDER BY c.relname",
+        [tables],
+    )
+    for table, owner in cursor.fetchall():
+        problems.append(
+            f"role {role!r} owns (or can act as {owner!r}, the owner of) tenant table {table}: "
+            "it can switch row-level security off; connect as a role that owns nothing"
+        )
+    cursor.execute(
+        "SELECT has_schema_privilege(current_user, current_schema(), 'CREATE'), "
+        "has_database_privilege(current_user, current_database(), 'CREATE'), current_schema()"
+    )
+    creates_tables, creates_schemas, schema = cursor.fetchone()
+    if creates_tables:
+        problems.append(f"role {role!r} can create tables in schema {schema!r}")
+    if creates_schemas:
+        problems.append(f"role {role!r} can create schemas in the database")
+    cursor.execute(
+        "SELECT t, p FROM unnest(%s::text[]) AS t, unnest(%s::text[]) AS p "
+        "WHERE to_regclass(t) IS NOT NULL AND has_table_privilege(current_user, t, p) "
+        "ORDER BY t, p",
+        [tables, list(FORBIDDEN_TABLE_PRIVILEGES)],
+    )
+    for table, privilege in cursor.fetchall():
+        problems.append(f"role {role!r} has {privilege} on tenant table {table}")
+    return problems
+
+
+def rls_problems(connection: Any) -> list[str]:
+    """What is missing for tenant isolation in the live database (empty: all good):
+    the connected role's powers, then every tenant table's policies.
+
+    `connection` is Django's or a plain psycopg connection.
+    """
+    return role_problems(connection) + fence_problems(connection)
+
+
+def role_problems(connection: Any) -> list[str]:
+    """What lets the connected role skip, switch off or go around the fence."""
     problems: list[str] = []
     with connection.cursor() as cursor:
         cursor.execute(
@@ -166,7 +218,14 @@ def rls_problems(connection: BaseDatabaseWrapper) -> list[str]:
             )
         if bypasses:
             problems.append(f"role {role!r} has BYPASSRLS: it skips every policy")
+        problems += _privilege_problems(cursor, role)
+    return problems
 
+
+def fence_problems(connection: Any) -> list[str]:
+    """Every tenant table has row-level security ENABLED, FORCED and both policies."""
+    problems: list[str] = []
+    with connection.cursor() as cursor:
         for model in tenant_models():
             table = model._meta.db_table
             state = _table_state(cursor, table)

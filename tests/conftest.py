@@ -6,17 +6,67 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterator
 
+import psycopg
 import pytest
+from django.db import connections
 from django.test import Client
 
+from config.database import OWNER_ALIAS
 from tenancy.context import tenant_context
 from tenancy.models import Tenant, User
+from tenancy.roles import new_owner_connection
 from tests.factories import TenantFactory, UserFactory
 
 # pytest-playwright's sync API keeps an event loop in the test thread; Django
 # refuses ORM calls there unless this is set (browser tests only need it, but
 # it must be set before Django first checks it).
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(request, django_test_environment, django_db_blocker) -> Iterator[None]:
+    """The test database as production has it: made and migrated by the owner role,
+    used by the serving role (config/database.py).
+
+    pytest-django's own fixture would create and migrate it as "default", the
+    serving role, which may create nothing.
+    """
+    from django.test.utils import setup_databases, teardown_databases
+
+    verbosity = request.config.option.verbose
+    with django_db_blocker.unblock():
+        created = setup_databases(
+            verbosity=verbosity, interactive=False, aliases={OWNER_ALIAS}, serialized_aliases=set()
+        )
+        connections["default"].creation.set_as_test_mirror(connections[OWNER_ALIAS].settings_dict)
+        connections["default"].close()
+    yield
+    with django_db_blocker.unblock():
+        connections.close_all()
+        teardown_databases(created, verbosity=verbosity)
+
+
+@pytest.fixture
+def owner_connection(django_db_blocker) -> Iterator[psycopg.Connection]:
+    """A psycopg connection of the owner role, for tests that change the schema on
+    purpose. Autocommit and outside the test's transaction: undo what you change."""
+    with django_db_blocker.unblock():
+        owner = new_owner_connection()
+        try:
+            yield owner
+        finally:
+            owner.close()
+
+
+@pytest.fixture
+def owner_transaction(owner_connection) -> Iterator[psycopg.Connection]:
+    """The owner's connection inside a transaction rolled back at the end: for a
+    test that breaks the schema on purpose and audits it on that connection."""
+    owner_connection.autocommit = False
+    try:
+        yield owner_connection
+    finally:
+        owner_connection.rollback()
 
 
 @pytest.fixture(autouse=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 
 from crm_artifacts import services
 from crm_artifacts.models import Artifact, CreatorType, ProfileEditStatus
@@ -149,18 +149,23 @@ def test_batch_creation_is_all_or_none(customer, in_tenant):
         assert not Artifact.objects.exists()
 
 
-def test_batch_creation_rolls_back_when_the_database_refuses(customer, in_tenant):
+@pytest.mark.django_db(transaction=True)  # the owner's ALTER must not wait on our locks
+def test_batch_creation_rolls_back_when_the_database_refuses(customer, in_tenant, owner_connection):
     """A failure inside the INSERT (here a trigger-free CHECK) leaves nothing behind."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "ALTER TABLE crm_artifacts_artifact ADD CONSTRAINT test_no_pilots "
-            "CHECK (payload->>'proposed_value' <> 'Pilot')"
+    owner_connection.execute(
+        "ALTER TABLE crm_artifacts_artifact ADD CONSTRAINT test_no_pilots "
+        "CHECK (payload->>'proposed_value' <> 'Pilot')"
+    )
+    try:
+        edits = [Edit("phone", "07700 900123"), Edit("occupation", "Pilot")]
+        with in_tenant(customer.tenant):
+            with pytest.raises(IntegrityError), transaction.atomic():
+                create(customer, *edits)
+            assert not Artifact.objects.exists()
+    finally:
+        owner_connection.execute(
+            "ALTER TABLE crm_artifacts_artifact DROP CONSTRAINT test_no_pilots"
         )
-    edits = [Edit("phone", "07700 900123"), Edit("occupation", "Pilot")]
-    with in_tenant(customer.tenant):
-        with pytest.raises(IntegrityError), transaction.atomic():
-            create(customer, *edits)
-        assert not Artifact.objects.exists()
 
 
 def test_a_batch_is_one_insert_whatever_its_size(customer, in_tenant):

@@ -16,6 +16,7 @@ from django.db.models import Model
 from django.test import Client
 
 from tenancy.models import User
+from tenancy.roles import new_owner_connection
 
 # The apps' own fixtures (bob's customer and batches, alice's workshop, skills),
 # reused rather than redefined.
@@ -42,8 +43,10 @@ class WriteLog:
     def __init__(self) -> None:
         self.watched: list[str] = []
 
+    # Tables, functions and triggers are the owner role's to create (the serving
+    # role may not); the trigger's inserts and the counts run as the serving role.
     def install(self) -> None:
-        with connection.cursor() as cursor:
+        with new_owner_connection() as owner, owner.cursor() as cursor:
             cursor.execute(f"CREATE TABLE {self.table} (tbl text NOT NULL, row_id text NOT NULL)")
             cursor.execute(
                 f"""CREATE FUNCTION {self.table}_log() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -55,7 +58,7 @@ class WriteLog:
 
     def watch(self, model: type[Model]) -> None:
         db_table = model._meta.db_table
-        with connection.cursor() as cursor:
+        with new_owner_connection() as owner, owner.cursor() as cursor:
             cursor.execute(
                 f"CREATE TRIGGER {self.table}_log AFTER UPDATE ON {db_table} "
                 f"FOR EACH ROW EXECUTE FUNCTION {self.table}_log()"
@@ -72,7 +75,7 @@ class WriteLog:
             return cursor.fetchone()[0]
 
     def remove(self) -> None:
-        with connection.cursor() as cursor:
+        with new_owner_connection() as owner, owner.cursor() as cursor:
             for db_table in self.watched:
                 cursor.execute(f"DROP TRIGGER IF EXISTS {self.table}_log ON {db_table}")
             cursor.execute(f"DROP FUNCTION IF EXISTS {self.table}_log() CASCADE")

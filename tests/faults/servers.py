@@ -27,10 +27,11 @@ from pathlib import Path
 
 import psutil
 
-from config.database import quiet_runtime_dir
+from config.database import create_roles, quiet_runtime_dir
 
 ROOT = Path(__file__).resolve().parents[2]
 APP_ROLE = "faults_app"
+OWNER_ROLE = "faults_owner"
 APP_DATABASE = "faults_app"
 # The system user pgserver runs PostgreSQL as when we are root (PostgreSQL refuses root).
 PGSERVER_SYSTEM_USER = "pgserver"
@@ -118,12 +119,12 @@ class Cluster:
 
         return psycopg.connect(host=str(self.root), user="postgres", dbname="postgres")
 
-    def create_app_role(self) -> None:
-        """The role the app connects as: it cannot bypass row-level security."""
+    def create_roles(self) -> None:
+        """The owner role that migrates and the serving role the app connects as,
+        as every installation has them (config/database.py)."""
         with self.connect_as_superuser() as conn:
             conn.autocommit = True
-            conn.execute(f"CREATE ROLE {APP_ROLE} LOGIN NOSUPERUSER NOBYPASSRLS")
-            conn.execute(f"CREATE DATABASE {APP_DATABASE} OWNER {APP_ROLE}")
+            create_roles(conn, owner=OWNER_ROLE, serving=APP_ROLE, database=APP_DATABASE)
 
     def destroy(self) -> None:
         if self.is_running():
@@ -156,7 +157,10 @@ User.objects.create_user(
 class AppServer:
     """The app under gunicorn, with production settings, on the given database."""
 
-    def __init__(self, *, database_url: str, workdir: Path, workers: int = 2) -> None:
+    def __init__(
+        self, *, database_url: str, owner_url: str, workdir: Path, workers: int = 2
+    ) -> None:
+        self.owner_url = owner_url
         self.port = free_port()
         self.workers = workers
         self.log = workdir / "gunicorn.log"
@@ -183,12 +187,15 @@ class AppServer:
         self.process: subprocess.Popen | None = None
 
     def prepare(self, *, email: str, password: str, name: str) -> None:
-        """Migrate (as the unprivileged role), collect static files, add one user."""
+        """Migrate (as the owner role), collect static files, add one user.
+
+        Only this step knows the owner's URL; the served app has DATABASE_URL alone.
+        """
         script = SETUP_SCRIPT.format(email=email, password=password, name=name)
         result = subprocess.run(
             [sys.executable, "-c", script],
             cwd=ROOT,
-            env=self.env,
+            env={**self.env, "DATABASE_OWNER_URL": self.owner_url},
             capture_output=True,
             text=True,
             timeout=120,

@@ -18,6 +18,7 @@ import pytest
 from tests.faults.servers import (
     APP_DATABASE,
     APP_ROLE,
+    OWNER_ROLE,
     AppServer,
     Browser,
     Cluster,
@@ -49,9 +50,10 @@ def running() -> Iterator[Running]:
     try:
         cluster.init()
         cluster.start()
-        cluster.create_app_role()
+        cluster.create_roles()
         app = AppServer(
             database_url=cluster.database_url(user=APP_ROLE, database=APP_DATABASE),
+            owner_url=cluster.database_url(user=OWNER_ROLE, database=APP_DATABASE),
             workdir=cluster.root,
         )
         app.prepare(email=EMAIL, password=PASSWORD, name=NAME)

@@ -21,6 +21,7 @@ from django.db import connection
 
 from crm_artifacts import views as crm_views
 from crm_artifacts.models import Artifact, Customer
+from tenancy.roles import new_owner_connection
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -33,7 +34,8 @@ WAIT_SECONDS = 15
 def customer_writes_wait(transactional_db) -> Iterator[None]:
     """Every UPDATE of a customer row waits until the test releases the gate."""
     table = Customer._meta.db_table
-    with connection.cursor() as cursor:
+    # Triggers are the owner's to create; the serving role may not.
+    with new_owner_connection() as owner, owner.cursor() as cursor:
         cursor.execute(
             f"""CREATE FUNCTION faults_gate() RETURNS trigger LANGUAGE plpgsql AS $$
             BEGIN
@@ -48,13 +50,13 @@ def customer_writes_wait(transactional_db) -> Iterator[None]:
     try:
         yield
     finally:
-        with connection.cursor() as cursor:
+        with new_owner_connection() as owner, owner.cursor() as cursor:
             cursor.execute(f"DROP TRIGGER IF EXISTS faults_gate ON {table}")
             cursor.execute("DROP FUNCTION IF EXISTS faults_gate()")
 
 
 def open_gate() -> None:
-    with connection.cursor() as cursor:
+    with new_owner_connection() as owner, owner.cursor() as cursor:
         cursor.execute(f"DROP TRIGGER IF EXISTS faults_gate ON {Customer._meta.db_table}")
 
 
