@@ -63,8 +63,19 @@ MONTHS = {
 }
 MONTH_RE = "|".join(sorted(MONTHS, key=len, reverse=True))
 
-EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
-PHONE = re.compile(r"(?<![\w@/.-])(\+?\(?\d[\d\s().-]{5,}\d)(?![\w/-])")
+# Every pattern over the notes must run in time linear in them (issue 11: one
+# 10 kB note of digits took 6 s). The rules that keep them so: a repeat starts
+# only where the run it consumes starts (a lookbehind for the same class), so
+# a failed match is not retried from every later character of the run; a
+# repeat followed by something it cannot match is possessive (`++`, `*+`), so
+# it does not give characters back one by one; two repeats over the same
+# characters are never adjacent; and an open-ended scan is bounded.
+EMAIL = re.compile(
+    r"(?<![A-Za-z0-9._%+-])[A-Za-z0-9._%+-]++@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}"
+)
+# At most 40 characters of digits and separators: "+44 (0) 20 7946 0958" is 20, and
+# an unbounded run is retried from each space inside it.
+PHONE = re.compile(r"(?<![\w@/.-])(\+?\(?\d[\d\s().-]{5,40}\d)(?![\w/-])")
 PHONE_CUE = re.compile(r"\b(phone|mobile|cell|number|call|tel|telephone|landline|ring)\b", re.I)
 ISO_DATE = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")
 NUMERIC_DATE = re.compile(r"\b(\d{1,2})[/.](\d{1,2})[/.](\d{4})\b")
@@ -88,7 +99,8 @@ NO_DEPENDENTS = re.compile(rf"\b(?:no|without|zero)\s+{DEPENDENT_NOUNS}\b|\bchil
 TWINS = re.compile(r"\b(twins|triplets)\b", re.I)
 
 AMOUNT = re.compile(
-    r"(?:£|\$|€|\b(?:gbp|usd|eur)\s?)?(\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)\s*(k|m|million|thousand|grand)?\b",
+    r"(?:£|\$|€|\b(?:gbp|usd|eur)\s?)?(?<!\d)(\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)\s*"
+    r"(k|m|million|thousand|grand)?\b",
     re.I,
 )
 CURRENCY = re.compile(r"[£$€]|\b(?:gbp|usd|eur|pounds|dollars|euros)\b", re.I)
@@ -98,7 +110,8 @@ INCOME_CUE = re.compile(
     re.I,
 )
 RANGE = re.compile(
-    r"(?:between\s+)?[£$€]?(\d+(?:\.\d+)?)\s*(k|m)?\s*(?:-|\u2013|to|and)\s*[£$€]?(\d+(?:\.\d+)?)\s*(k|m)\b",
+    r"(?:between\s++)?[£$€]?(?<!\d)(\d++(?:\.\d++)?)\s*+(k|m)?\s*+(?:-|\u2013|to|and)\s*+"
+    r"[£$€]?(\d++(?:\.\d++)?)\s*+(k|m)\b",
     re.I,
 )
 
@@ -152,12 +165,14 @@ EMPLOYER_PATTERNS: list[tuple[re.Pattern[str], str]] = [
     (
         re.compile(
             rf"\b(?:works|working|worked|employed)\s+as\s+(?:an?\s+|the\s+)?[a-z][a-z -]{{2,40}}?"
-            rf"\s+(?:at|for|with)\s+{ORG}"
+            rf"\s++(?:at|for|with)\s+{ORG}"
         ),
         "high",
     ),
     (
-        re.compile(rf"\b(?:is|as)\s+(?:an?|the)\s+[a-z][a-z -]{{2,40}}?\s+(?:at|for|with)\s+{ORG}"),
+        re.compile(
+            rf"\b(?:is|as)\s+(?:an?|the)\s+[a-z][a-z -]{{2,40}}?\s++(?:at|for|with)\s+{ORG}"
+        ),
         "medium",
     ),
 ]
@@ -186,7 +201,7 @@ OCCUPATION_PATTERNS: list[tuple[re.Pattern[str], str]] = [
     ),
     (
         re.compile(
-            rf"\b(?:joined|joining|hired by|started at)\b[^.;]*?"
+            rf"\b(?:joined|joining|hired by|started at)\b[^.;]{{0,200}}?"
             rf"\bas\s+(?:an?\s+|the\s+)?{ROLE}{ROLE_END}",
             re.I,
         ),
@@ -207,12 +222,13 @@ NAME_PATTERNS: list[tuple[re.Pattern[str], str]] = [
     (re.compile(rf"\b(?:is now called|now goes by|now known as)\s+{NAME}"), "medium"),
 ]
 ADDRESS = (
-    r"((?:flat|apartment|apt|unit)?\s*\d+[a-zA-Z]?[,]?\s+[A-Z][^.;\n]{3,160}?)(?=\.\s|\.$|;|\n|$)"
+    r"((?:flat|apartment|apt|unit)?\s*\d++[a-zA-Z]?[,]?\s+[A-Z][^.;\n]{3,160}?)(?=\.\s|\.$|;|\n|$)"
 )
 ADDRESS_PATTERNS: list[tuple[re.Pattern[str], str]] = [
-    (re.compile(rf"\b(?:new address|address)\s*(?:is|:)\s*{ADDRESS}", re.I), "high"),
+    # The cue's trailing space is possessive: ADDRESS opens with `\s*` too.
+    (re.compile(rf"\b(?:new address|address)\s*+(?:is|:)\s*+{ADDRESS}", re.I), "high"),
     (
-        re.compile(rf"\b(?:moved to|moving to|lives at|living at|relocated to)\s+{ADDRESS}", re.I),
+        re.compile(rf"\b(?:moved to|moving to|lives at|living at|relocated to)\s++{ADDRESS}", re.I),
         "medium",
     ),
 ]
