@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from portfolio.extraction import extract as extraction
@@ -97,6 +99,15 @@ def test_control_characters_never_reach_the_text():
     assert clean_text("ok\x07\x1b[31m\ufffe\ue000 fine\u200b") == "ok[31m fine\u200b"
     result = extract(file_name="log.txt", data=b"line one\x1b[0m\x08\nline two")
     assert result.text == "line one[0m\nline two"
+
+
+def test_a_long_run_of_spaces_is_cleaned_in_linear_time():
+    # Issue 11, point 3, on the upload path: trailing-space removal retried a run
+    # of spaces not ended by a newline from each of its characters (25 s here).
+    text = "word" + " " * 200_000 + "end\n"
+    started = time.perf_counter()
+    assert clean_text(text) == text.strip()
+    assert time.perf_counter() - started < 1.0
 
 
 @pytest.mark.parametrize(
