@@ -150,7 +150,9 @@ def _scalar(schema: dict[str, Any], text: str) -> Any:
         )
     low, high = schema.get("minimum", 1), schema.get("maximum", 5)
     number = re.search(r"-?\d+", text)
-    if number and low <= int(number[0]) <= high:
+    # A run of thousands of digits is no answer either, and int() refuses
+    # strings past 4,300 digits (a ValueError, not a slow parse).
+    if number and len(number[0]) <= 18 and low <= int(number[0]) <= high:
         return int(number[0])
     return (low + high) // 2
 
