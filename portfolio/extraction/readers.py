@@ -187,18 +187,20 @@ def read_eml(data: bytes, limits: Limits) -> Collected:
 
 def read_pdf(data: bytes, limits: Limits) -> Collected:
     from pypdf import PdfReader
-    from pypdf.errors import DependencyError, FileNotDecryptedError, PdfReadError
+    from pypdf.errors import (
+        DependencyError,
+        FileNotDecryptedError,
+        LimitReachedError,
+        PdfReadError,
+    )
 
     try:
         reader = PdfReader(io.BytesIO(data))
-        if reader.is_encrypted:
-            # Many PDFs are encrypted with an empty user password (owner
-            # restrictions only); those read fine. Any other password: refuse.
-            try:
-                if not reader.decrypt(""):
-                    raise ReadError("encrypted")
-            except (DependencyError, NotImplementedError) as error:
-                raise ReadError("encrypted") from error
+        # Many PDFs are encrypted with an empty user password (owner
+        # restrictions only, as office software exports them); those read
+        # fine. Any other password: refuse, naming it.
+        if reader.is_encrypted and not reader.decrypt(""):
+            raise ReadError("encrypted")
         out = Collected(limits.max_chars)
         for number, page in enumerate(reader.pages):
             if number >= limits.max_pdf_pages:
@@ -213,9 +215,19 @@ def read_pdf(data: bytes, limits: Limits) -> Collected:
         raise
     except FileNotDecryptedError as error:
         raise ReadError("encrypted") from error
+    except DependencyError as error:
+        # Only an encryption pypdf cannot undo without a missing library gets
+        # here (`cryptography` is a dependency for AES): locked, not damaged.
+        raise ReadError("encrypted") from error
+    except LimitReachedError as error:
+        # A stream that inflates past pypdf's decompression limits: a bomb,
+        # answered like the .docx one, not as a damaged file.
+        raise ReadError("zip_bomb") from error
     except (PdfReadError, ValueError, TypeError, KeyError, IndexError, AttributeError) as error:
         # pypdf signals a damaged file with a range of exceptions.
         raise ReadError("corrupt") from error
+    except NotImplementedError as error:  # an encryption scheme pypdf does not know
+        raise ReadError("encrypted") from error
 
 
 def check_zip(data: bytes, limits: Limits) -> None:

@@ -132,6 +132,36 @@ def test_bad_files_are_refused_with_a_clear_message(name, data, message):
     assert _refusal(name, data) == message
 
 
+# Built when the test runs, not at collection: pypdf needs `cryptography` to write AES.
+LOCKED_PDFS = {
+    "RC4-128": lambda: files.encrypted_pdf_bytes("secret text"),
+    "AES-128": lambda: files.encrypted_pdf_bytes("secret text", algorithm="AES-128"),
+    "AES-256": lambda: files.encrypted_pdf_bytes(
+        "secret text", owner_password="owner", algorithm="AES-256"
+    ),
+}
+
+
+@pytest.mark.parametrize("algorithm", list(LOCKED_PDFS))
+def test_a_pdf_with_a_user_password_is_named_password_protected(algorithm):
+    assert _refusal("locked.pdf", LOCKED_PDFS[algorithm]()) == extraction.ENCRYPTED
+
+
+@pytest.mark.parametrize("algorithm", ["RC4-128", "AES-128", "AES-256"])
+def test_a_pdf_with_only_an_owner_password_is_read(algorithm):
+    # What office software exports with restrictions: it opens without a password.
+    data = files.encrypted_pdf_bytes(
+        "Quarterly revenue", password="", owner_password="owner", algorithm=algorithm
+    )
+    assert extract(file_name="exported.pdf", data=data).text == "Quarterly revenue"
+
+
+def test_a_flate_bomb_pdf_is_named_too_large_like_a_docx_bomb():
+    bomb = files.flate_bomb_pdf_bytes()
+    assert len(bomb) < 1024 * 1024
+    assert _refusal("bomb.pdf", bomb) == extraction.ZIP_BOMB
+
+
 @pytest.fixture(scope="module")
 def zip_bomb() -> bytes:
     return files.zip_bomb_docx_bytes()
