@@ -220,7 +220,8 @@ def _fill(schema: dict[str, Any], name: str, pool: _Pool, required: bool) -> Any
         return values if values or required else None
     if "enum" in schema or kind in ("integer", "number"):
         keyed = pool.keyed_for(name)
-        return _scalar(schema, keyed[0]) if keyed or required else None
+        # Required with no `name: value` line: _scalar's middle default.
+        return _scalar(schema, keyed[0] if keyed else "") if keyed or required else None
     # A string: its own `name: value` line, else the next unused sentence if required.
     text = pool.take(pool.keyed_for(name))
     if text is None and required:

@@ -109,3 +109,18 @@ def test_the_token_counter_is_about_four_characters_a_token():
     assert count_tokens(cut) <= 10
     assert cut.endswith(" …")
     assert truncate_to_tokens("short", 10) == "short"
+
+
+def test_a_required_number_or_choice_with_no_line_for_it_gets_the_middle_value():
+    schema = {
+        "type": "object",
+        "required": ["impact", "level"],
+        "properties": {
+            "impact": {"type": "integer", "minimum": 1, "maximum": 5},
+            "level": {"enum": ["low", "medium", "high"]},
+        },
+    }
+    assert extract_artifact(user("Nothing about numbers here."), schema) == {
+        "impact": 3,
+        "level": "medium",
+    }
