@@ -23,7 +23,7 @@ from hypothesis import strategies as st
 from assistant.offline import OfflineAssistant
 from crm_artifacts.fields import field_specs
 from portfolio import services as portfolio
-from portfolio.extraction.readers import clean_text
+from portfolio.extraction.readers import Limits, clean_text, read_html
 from tenancy.context import tenant_context
 from tests.factories import SkillFactory
 from tests.fuzz.harness import RESET_PER_EXAMPLE, rolled_back
@@ -154,6 +154,35 @@ def test_artifact_extraction_from_chat_is_linear(step_schemas, text):
 @given(text=adversarial_texts())
 def test_uploaded_text_cleaning_is_linear(text):
     assert_linear(lambda: clean_text(text), text)
+
+
+# HTML uploads (and HTML mail bodies): the pieces of markup a parser must match up.
+html_units = st.lists(
+    st.sampled_from(
+        [
+            *("<", "<a", "</", "<a b='", "'", '"', ">", "<!--", "-->", "<!", "<?", "<p>"),
+            *("<script>", "&", "&#", "&amp", "x", " ", "=", "\n"),
+        ]
+    ),
+    min_size=1,
+    max_size=4,
+).map("".join)
+
+
+@st.composite
+def adversarial_html(draw: st.DrawFn) -> str:
+    """40-80 kB of repeated markup: HTMLParser's rescans showed from about 20 kB."""
+    unit = draw(html_units)
+    return unit * (draw(st.integers(4 * MIN_CHARS, 4 * MAX_CHARS)) // len(unit)) + draw(tails)
+
+
+@example(text="<a" * 40_000)
+@example(text="<a b='>'" * 10_000)
+@example(text="</" * 40_000 + ">")
+@given(text=adversarial_html())
+def test_uploaded_html_is_read_in_linear_time(text):
+    data = text.encode()
+    assert_linear(lambda: read_html(data, Limits()), text)
 
 
 @pytest.fixture
