@@ -12,6 +12,7 @@ bound is loose enough for a loaded 2-core machine and still fails the old code.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import time
 from collections.abc import Callable
@@ -23,7 +24,7 @@ from hypothesis import strategies as st
 from assistant.offline import OfflineAssistant
 from crm_artifacts.fields import field_specs
 from portfolio import services as portfolio
-from portfolio.extraction.readers import Limits, clean_text, read_html
+from portfolio.extraction.readers import Limits, clean_text, read_eml, read_html
 from tenancy.context import tenant_context
 from tests.factories import SkillFactory
 from tests.fuzz.harness import RESET_PER_EXAMPLE, rolled_back
@@ -183,6 +184,35 @@ def adversarial_html(draw: st.DrawFn) -> str:
 def test_uploaded_html_is_read_in_linear_time(text):
     data = text.encode()
     assert_linear(lambda: read_html(data, Limits()), text)
+
+
+# Mail headers: what the stdlib's address and MIME parameter parsers must match up.
+header_units = st.lists(
+    st.sampled_from(['"', "\\", "(", ")", "<", ">", ",", ";", ":", "@", "a", " ", "=?", "?=", "="]),
+    min_size=1,
+    max_size=4,
+).map("".join)
+
+
+@example(header="From", value='"' * 20_000)
+@example(header="To", value="a," * 10_000)
+@example(header="Content-Type", value="text/plain" + "; a=b" * 4000)
+@given(
+    header=st.sampled_from(["From", "To", "Cc", "Subject", "Date", "Content-Type"]),
+    value=st.tuples(header_units, st.integers(MIN_CHARS, MAX_CHARS)).map(
+        lambda unit_length: unit_length[0] * (unit_length[1] // len(unit_length[0]))
+    ),
+)
+def test_uploaded_mail_is_read_in_linear_time(header, value):
+    data = f"Subject: Hi\r\nFrom: a@b.test\r\n{header}: {value}\r\n\r\nBody".encode()
+
+    def read() -> None:
+        # The stdlib's parser raises on some malformed headers (RecursionError,
+        # AttributeError); the worker answers those "damaged". Only time counts here.
+        with contextlib.suppress(Exception):
+            read_eml(data, Limits())
+
+    assert_linear(read, value)
 
 
 @pytest.fixture

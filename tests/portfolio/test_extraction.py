@@ -111,6 +111,18 @@ def test_html_of_unmatched_markup_is_read_in_linear_time():
     assert result.text.startswith("Intro & more\n a < b")
 
 
+def test_mail_with_a_huge_address_header_is_read_in_linear_time():
+    # The stdlib's address parser is quadratic in a header's length: 12 s here.
+    data = files.eml_bytes("Renewal", "Thanks for the call.").replace(
+        b"To: Bob Baker <bob@acme.test>", b"To: " + b'"' * 40_000
+    )
+    started = time.perf_counter()
+    result = extract(file_name="mail.eml", data=data)
+    assert time.perf_counter() - started < 3.0
+    assert "Subject: Renewal" in result.text
+    assert "Thanks for the call." in result.text
+
+
 def test_a_long_run_of_spaces_is_cleaned_in_linear_time():
     # Issue 11, point 3, on the upload path: trailing-space removal retried a run
     # of spaces not ended by a newline from each of its characters (25 s here).
