@@ -5,7 +5,10 @@ while other tenants' requests wait. The strings drawn here are the shapes that
 make patterns backtrack: long runs of digits, the same separator over and
 over, an opening quote never closed, a keyword the patterns look for
 ("income ", "phone ") followed by a run, and a tail that makes the last match
-fail. Each entry point must stay under MAX_SECONDS_PER_KB: a linear pass takes
+fail. The entry points: the offline assistant's (profile edits from notes,
+chat reply, summary, artifact extraction), the upload path's text cleaning,
+HTML and mail readers, and the skill suggestions over an artifact's text.
+Each must stay under MAX_SECONDS_PER_KB: a linear pass takes
 a few milliseconds per kB, a backtracking pattern seconds per 10 kB, so the
 bound is loose enough for a loaded 2-core machine and still fails the old code.
 """
