@@ -150,7 +150,9 @@ def _scalar(schema: dict[str, Any], text: str) -> Any:
         )
     low, high = schema.get("minimum", 1), schema.get("maximum", 5)
     number = re.search(r"-?\d+", text)
-    if number and low <= int(number[0]) <= high:
+    # A run of thousands of digits is no answer either, and int() refuses
+    # strings past 4,300 digits (a ValueError, not a slow parse).
+    if number and len(number[0]) <= 18 and low <= int(number[0]) <= high:
         return int(number[0])
     return (low + high) // 2
 
@@ -218,7 +220,8 @@ def _fill(schema: dict[str, Any], name: str, pool: _Pool, required: bool) -> Any
         return values if values or required else None
     if "enum" in schema or kind in ("integer", "number"):
         keyed = pool.keyed_for(name)
-        return _scalar(schema, keyed[0]) if keyed or required else None
+        # Required with no `name: value` line: _scalar's middle default.
+        return _scalar(schema, keyed[0] if keyed else "") if keyed or required else None
     # A string: its own `name: value` line, else the next unused sentence if required.
     text = pool.take(pool.keyed_for(name))
     if text is None and required:

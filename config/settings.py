@@ -170,9 +170,14 @@ STORAGES = {
     },
 }
 
-# Uploads: the portfolio caps files itself (an upload handler that stops
-# reading past the cap); these only decide when Django spools to disk.
+# Uploads: the portfolio caps files itself (an upload handler that keeps them
+# in memory and stops keeping past the cap, see portfolio/uploads.py). No
+# upload is ever spooled to disk, where a server killed mid-upload would leave
+# the user's file behind: every other request, which Django parses too (CSRF
+# reads request.POST), keeps a file up to FILE_UPLOAD_MAX_MEMORY_SIZE in
+# memory and drops a larger one, as no other view takes files.
 UPLOAD_MAX_BYTES = env.int("UPLOAD_MAX_BYTES", default=10 * 1024 * 1024)
+FILE_UPLOAD_HANDLERS = ["django.core.files.uploadhandler.MemoryFileUploadHandler"]
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 

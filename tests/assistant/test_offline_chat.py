@@ -60,7 +60,7 @@ def test_summarize_is_extractive():
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("step_id", list(CONVERSATIONS))
-@pytest.mark.parametrize("kind", ["conversation", "empty", "chatter", "long"])
+@pytest.mark.parametrize("kind", ["conversation", "empty", "chatter", "long", "digits"])
 def test_extracted_artifacts_always_satisfy_the_step_schema(step_id, kind):
     schema = StepDefinition.objects.get(pk=step_id).schema
     text = {
@@ -68,6 +68,8 @@ def test_extracted_artifacts_always_satisfy_the_step_schema(step_id, kind):
         "empty": "",
         "chatter": "hi",
         "long": ("- item\nsome: value\n" + "word " * 400 + ".\n") * 40,
+        # Numbers past int()'s 4,300-digit limit, where scores and impacts are read.
+        "digits": "- Idea, impact " + "9" * 5000 + "\nimpact: " + "9" * 5000,
     }[kind]
     artifact = OfflineAssistant().extract_artifact(user(text) if text else [], schema)
     assert list(Draft202012Validator(schema).iter_errors(artifact)) == []
@@ -107,3 +109,18 @@ def test_the_token_counter_is_about_four_characters_a_token():
     assert count_tokens(cut) <= 10
     assert cut.endswith(" …")
     assert truncate_to_tokens("short", 10) == "short"
+
+
+def test_a_required_number_or_choice_with_no_line_for_it_gets_the_middle_value():
+    schema = {
+        "type": "object",
+        "required": ["impact", "level"],
+        "properties": {
+            "impact": {"type": "integer", "minimum": 1, "maximum": 5},
+            "level": {"enum": ["low", "medium", "high"]},
+        },
+    }
+    assert extract_artifact(user("Nothing about numbers here."), schema) == {
+        "impact": 3,
+        "level": "medium",
+    }

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from assistant.base import AssistantError
@@ -184,6 +186,19 @@ def test_notes_by_htmx_answer_the_review_fragment(bob_client, customer):
     assert "<html" not in response.text
     with tenant_context(customer.tenant_id):
         assert set(Artifact.objects.values_list("workflow_trigger", flat=True)) == {None}
+
+
+def test_notes_of_one_long_digit_run_answer_quickly(bob_client, customer):
+    # Issue 11, point 3: this exact note took 6 s (the income patterns backtracked)
+    # and held up every other request meanwhile. Linear patterns take milliseconds;
+    # 2 s leaves room for a loaded machine and still fails the old behaviour.
+    notes = "income " + "1" * 9990
+    started = time.perf_counter()
+    response = bob_client.post(f"/crm/customers/{customer.pk}/notes/", {"notes": notes})
+    elapsed = time.perf_counter() - started
+    assert response.status_code == 200
+    assert "Nothing in these notes maps to a profile field" in response.text
+    assert elapsed < 2.0, f"{elapsed:.2f} s for 10 kB of notes"
 
 
 @pytest.mark.parametrize(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import zipfile
+import zlib
 
 import docx
 from pypdf import PdfWriter
@@ -29,13 +30,20 @@ def _escape_pdf(text: str) -> str:
 
 def pdf_bytes(*pages: str) -> bytes:
     """A minimal valid PDF, written by hand: one line of Helvetica text per page."""
+    return _pdf(
+        [(f"BT /F1 12 Tf 72 720 Td ({_escape_pdf(text)}) Tj ET".encode(), "") for text in pages]
+    )
+
+
+def _pdf(contents: list[tuple[bytes, str]]) -> bytes:
+    """A PDF with one page per (content stream, extra stream dictionary entries)."""
     objects: list[bytes] = []
-    page_ids = [3 + 2 * i for i in range(len(pages))]
-    font_id = 3 + 2 * len(pages)
+    page_ids = [3 + 2 * i for i in range(len(contents))]
+    font_id = 3 + 2 * len(contents)
     objects.append(b"<< /Type /Catalog /Pages 2 0 R >>")
     kids = " ".join(f"{pid} 0 R" for pid in page_ids)
-    objects.append(f"<< /Type /Pages /Kids [{kids}] /Count {len(pages)} >>".encode())
-    for i, text in enumerate(pages):
+    objects.append(f"<< /Type /Pages /Kids [{kids}] /Count {len(contents)} >>".encode())
+    for i, (stream, entries) in enumerate(contents):
         content_id = page_ids[i] + 1
         objects.append(
             (
@@ -43,8 +51,8 @@ def pdf_bytes(*pages: str) -> bytes:
                 f"/Resources << /Font << /F1 {font_id} 0 R >> >> /Contents {content_id} 0 R >>"
             ).encode()
         )
-        stream = f"BT /F1 12 Tf 72 720 Td ({_escape_pdf(text)}) Tj ET".encode()
-        objects.append(b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream")
+        header = f"<< /Length {len(stream)}{entries} >>\nstream\n".encode()
+        objects.append(header + stream + b"\nendstream")
     objects.append(b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>")
 
     out = io.BytesIO()
@@ -63,9 +71,22 @@ def pdf_bytes(*pages: str) -> bytes:
     return out.getvalue()
 
 
-def encrypted_pdf_bytes(text: str, password: str = "secret") -> bytes:
+def encrypted_pdf_bytes(
+    text: str,
+    password: str = "secret",
+    *,
+    owner_password: str | None = None,
+    algorithm: str | None = None,
+) -> bytes:
+    """A one-page PDF encrypted by pypdf (RC4-128 unless `algorithm` says otherwise).
+
+    `password=""` with an owner password is what office software exports with
+    restrictions only: it opens without a password.
+    """
     writer = PdfWriter(clone_from=io.BytesIO(pdf_bytes(text)))
-    writer.encrypt(user_password=password, owner_password=password)
+    writer.encrypt(
+        user_password=password, owner_password=owner_password or password, algorithm=algorithm
+    )
     out = io.BytesIO()
     writer.write(out)
     return out.getvalue()
@@ -78,6 +99,21 @@ def blank_pages_pdf_bytes(count: int) -> bytes:
     out = io.BytesIO()
     writer.write(out)
     return out.getvalue()
+
+
+def flate_bomb_pdf_bytes(unpacked_bytes: int = 100 * 1024 * 1024) -> bytes:
+    """A valid one-page PDF whose FlateDecode content stream inflates to `unpacked_bytes`.
+
+    The stream is a line of text and then spaces, about 1000:1, so the file is
+    small and a reader that inflated it all would hold the whole of it.
+    """
+    compressor = zlib.compressobj(9)
+    chunk = b" " * (1024 * 1024)
+    stream = compressor.compress(b"BT /F1 12 Tf 72 720 Td (Bomb) Tj ET\n")
+    for _ in range(unpacked_bytes // len(chunk)):
+        stream += compressor.compress(chunk)
+    stream += compressor.flush()
+    return _pdf([(stream, " /Filter /FlateDecode")])
 
 
 def corrupt_pdf_bytes() -> bytes:

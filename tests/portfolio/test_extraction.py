@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from portfolio.extraction import extract as extraction
@@ -99,6 +101,37 @@ def test_control_characters_never_reach_the_text():
     assert result.text == "line one[0m\nline two"
 
 
+def test_html_of_unmatched_markup_is_read_in_linear_time():
+    # Python 3.11's HTMLParser searched to the end again for each tag it could
+    # not close: these 80 kB took 12 s of the extraction child's CPU.
+    data = b"<p>Intro &amp; more</p> a < b " + b"<a b='>'" * 10_000
+    started = time.perf_counter()
+    result = extract(file_name="page.html", data=data)
+    assert time.perf_counter() - started < 3.0
+    assert result.text.startswith("Intro & more\n a < b")
+
+
+def test_mail_with_a_huge_address_header_is_read_in_linear_time():
+    # The stdlib's address parser is quadratic in a header's length: 12 s here.
+    data = files.eml_bytes("Renewal", "Thanks for the call.").replace(
+        b"To: Bob Baker <bob@acme.test>", b"To: " + b'"' * 40_000
+    )
+    started = time.perf_counter()
+    result = extract(file_name="mail.eml", data=data)
+    assert time.perf_counter() - started < 3.0
+    assert "Subject: Renewal" in result.text
+    assert "Thanks for the call." in result.text
+
+
+def test_a_long_run_of_spaces_is_cleaned_in_linear_time():
+    # Issue 11, point 3, on the upload path: trailing-space removal retried a run
+    # of spaces not ended by a newline from each of its characters (25 s here).
+    text = "word" + " " * 200_000 + "end\n"
+    started = time.perf_counter()
+    assert clean_text(text) == text.strip()
+    assert time.perf_counter() - started < 1.0
+
+
 @pytest.mark.parametrize(
     ("name", "data", "message"),
     [
@@ -119,6 +152,36 @@ def test_control_characters_never_reach_the_text():
 )
 def test_bad_files_are_refused_with_a_clear_message(name, data, message):
     assert _refusal(name, data) == message
+
+
+# Built when the test runs, not at collection: pypdf needs `cryptography` to write AES.
+LOCKED_PDFS = {
+    "RC4-128": lambda: files.encrypted_pdf_bytes("secret text"),
+    "AES-128": lambda: files.encrypted_pdf_bytes("secret text", algorithm="AES-128"),
+    "AES-256": lambda: files.encrypted_pdf_bytes(
+        "secret text", owner_password="owner", algorithm="AES-256"
+    ),
+}
+
+
+@pytest.mark.parametrize("algorithm", list(LOCKED_PDFS))
+def test_a_pdf_with_a_user_password_is_named_password_protected(algorithm):
+    assert _refusal("locked.pdf", LOCKED_PDFS[algorithm]()) == extraction.ENCRYPTED
+
+
+@pytest.mark.parametrize("algorithm", ["RC4-128", "AES-128", "AES-256"])
+def test_a_pdf_with_only_an_owner_password_is_read(algorithm):
+    # What office software exports with restrictions: it opens without a password.
+    data = files.encrypted_pdf_bytes(
+        "Quarterly revenue", password="", owner_password="owner", algorithm=algorithm
+    )
+    assert extract(file_name="exported.pdf", data=data).text == "Quarterly revenue"
+
+
+def test_a_flate_bomb_pdf_is_named_too_large_like_a_docx_bomb():
+    bomb = files.flate_bomb_pdf_bytes()
+    assert len(bomb) < 1024 * 1024
+    assert _refusal("bomb.pdf", bomb) == extraction.ZIP_BOMB
 
 
 @pytest.fixture(scope="module")

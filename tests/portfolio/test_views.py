@@ -227,6 +227,31 @@ def test_a_zip_bomb_docx_is_a_form_error(alice_client, alice, in_tenant):
     assert _count(alice, in_tenant) == 0
 
 
+@pytest.mark.parametrize(
+    ("password", "message"),
+    [("secret", extraction.ENCRYPTED), ("", None)],
+    ids=["user-password", "owner-password-only"],
+)
+def test_an_aes_pdf_is_named_locked_or_read(alice_client, alice, in_tenant, password, message):
+    data = files.encrypted_pdf_bytes(
+        "Quarterly revenue", password=password, owner_password="owner", algorithm="AES-256"
+    )
+    upload = SimpleUploadedFile("report.pdf", data)
+    response = alice_client.post("/portfolio/new/", {**FORM, "file": upload}, follow=True)
+    if message:
+        assert message in response.text
+        assert _count(alice, in_tenant) == 0
+    else:
+        assert "Quarterly revenue" in _only(alice, in_tenant).extracted_text
+
+
+def test_a_flate_bomb_pdf_is_a_form_error(alice_client, alice, in_tenant):
+    bomb = SimpleUploadedFile("bomb.pdf", files.flate_bomb_pdf_bytes())
+    response = alice_client.post("/portfolio/new/", {**FORM, "file": bomb})
+    assert extraction.ZIP_BOMB in response.text
+    assert _count(alice, in_tenant) == 0
+
+
 def test_an_upload_over_the_cap_is_refused_while_it_arrives(
     alice_client, alice, in_tenant, settings
 ):
