@@ -59,6 +59,9 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
+    # Early: a NUL in the path, a parameter or a form field is a 400 here, not a
+    # DataError in whichever view passes it to PostgreSQL.
+    "config.middleware.UnstorableInputMiddleware",
     # Before sessions: the health check must answer with the database down.
     "config.middleware.HealthCheckMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",

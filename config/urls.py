@@ -30,6 +30,7 @@ urlpatterns = [
 if settings.LOADTEST_BASELINE:
     urlpatterns.append(path("loadtest/", include("loadtest.urls")))
 
+handler400 = "config.views.bad_request"
 handler403 = "config.views.permission_denied"
 handler404 = "config.views.page_not_found"
 handler500 = "config.views.server_error"
