@@ -42,6 +42,7 @@ proxy's address and the address scope counts them all together.
 from __future__ import annotations
 
 import datetime as dt
+import ipaddress
 import logging
 from dataclasses import dataclass
 
@@ -93,12 +94,23 @@ def client_address(request: HttpRequest | None) -> str:
     if proxies:
         forwarded = [a.strip() for a in header.split(",")]
         forwarded = [a for a in forwarded if a]
-        if len(forwarded) >= proxies:
+        if len(forwarded) >= proxies and _is_ip_address(forwarded[-proxies]):
             return forwarded[-proxies]
     elif header and settings.PRODUCTION and not _proxy_warning_logged:
         _proxy_warning_logged = True
         logger.error(PROXY_MISCONFIGURED)
     return request.META.get("REMOTE_ADDR") or "unknown"
+
+
+def _is_ip_address(text: str) -> bool:
+    # A client that reaches the app past the proxy (or a count set too high)
+    # writes this entry itself: anything but an address is not one to trust, and
+    # would not fit the scope column (or hold a NUL, which PostgreSQL refuses).
+    try:
+        ipaddress.ip_address(text)
+    except ValueError:
+        return False
+    return True
 
 
 def _email_scope(email: str, address: str) -> str:

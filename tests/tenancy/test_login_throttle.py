@@ -158,6 +158,17 @@ def test_the_proxy_address_is_only_trusted_when_configured(alice, settings):
     assert response.status_code == 302
 
 
+@pytest.mark.parametrize("forwarded", ["x" * 500, "198.51.100.9\x00", "not-an-address"])
+def test_a_forwarded_address_that_is_no_address_is_not_trusted(alice, settings, forwarded):
+    """A client that reaches the app past the proxy writes X-Forwarded-For itself:
+    text that is no IP address (too long for the scope, a NUL) was a 500."""
+    settings.TRUSTED_PROXY_COUNT = 1
+    client = Client(REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR=forwarded)
+    response = client.post(LOGIN, {"username": "alice@acme.test", "password": "wrong"})
+    assert response.status_code == 200
+    assert LoginThrottle.objects.filter(scope="address:10.0.0.1").exists()
+
+
 def test_a_forwarded_header_without_a_trusted_proxy_is_reported_in_production(
     alice, settings, caplog, monkeypatch
 ):
