@@ -34,7 +34,7 @@ and the admin's) call this module; the rule lives here.
 
 The client's address is REMOTE_ADDR, or behind TRUSTED_PROXY_COUNT proxies the
 one they saw. Production refuses to start without TRUSTED_PROXY_COUNT (the
-settings cannot see the proxy), and the first request that carries
+settings cannot see the proxy), and the first sign-in attempt that carries
 X-Forwarded-For while it is 0 logs an error: then every client shares the
 proxy's address and the address scope counts them all together.
 """
