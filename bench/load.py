@@ -124,6 +124,7 @@ def production_env(static_root: Path) -> dict[str, str]:
         "SECURE_SSL_REDIRECT": "false",  # no TLS on loopback; cookies stay Secure-flagged
         "SECRET_KEY": secrets.token_urlsafe(50),  # throwaway, new each run
         "ALLOWED_HOSTS": HOST,
+        "TRUSTED_PROXY_COUNT": "0",  # wrk talks to gunicorn directly
         "LOADTEST_BASELINE": "1",
         "STATIC_ROOT": str(static_root),
         "LOG_LEVEL": "WARNING",  # a 5xx still logs its traceback

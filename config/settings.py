@@ -59,6 +59,11 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
+    # Early: a NUL in the path, a parameter or a form field is a 400 here, not a
+    # DataError in whichever view passes it to PostgreSQL.
+    "config.middleware.UnstorableInputMiddleware",
+    # Before sessions: the health check must answer with the database down.
+    "config.middleware.HealthCheckMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -132,13 +137,20 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "tenancy.User"
 LOGIN_URL = "login"
 # Sign-in rate limit (tenancy/login_throttle.py): failures per email from one
-# address, and per address, before sign-in is refused for LOGIN_LOCKOUT_SECONDS.
+# address, per address and per account, before LOGIN_LOCKOUT_SECONDS of refusals
+# (what each lock refuses is in that module's docstring).
 LOGIN_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
 LOGIN_FAILURE_LIMIT_PER_ADDRESS = env.int("LOGIN_FAILURE_LIMIT_PER_ADDRESS", default=50)
+LOGIN_FAILURE_LIMIT_PER_ACCOUNT = env.int("LOGIN_FAILURE_LIMIT_PER_ACCOUNT", default=20)
 LOGIN_LOCKOUT_SECONDS = env.int("LOGIN_LOCKOUT_SECONDS", default=15 * 60)
 # How many reverse proxies put the client's address in X-Forwarded-For (0: none,
-# use REMOTE_ADDR). Behind one proxy this is 1.
-TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+# use REMOTE_ADDR). Behind one proxy this is 1. Production has no default: a
+# wrong value behind a proxy puts every user on the proxy's address, which the
+# settings cannot see, so the operator must say it (0 included).
+if PRODUCTION:
+    TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT")
+else:
+    TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 LOGIN_REDIRECT_URL = "dashboard"
 LOGOUT_REDIRECT_URL = "login"
 AUTH_PASSWORD_VALIDATORS = [

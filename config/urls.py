@@ -5,7 +5,7 @@ from django.urls import include, path
 
 from config import views
 from tenancy.forms import AdminEmailAuthenticationForm
-from tenancy.views import LoginView
+from tenancy.views import LoginView, admin_login
 
 admin.site.site_header = "AI Skills administration"
 admin.site.site_title = "AI Skills admin"
@@ -23,11 +23,14 @@ urlpatterns = [
     path("workshops/", include("workshops.urls")),
     path("crm/", include("crm_artifacts.urls")),
     path("api/", include("crm_artifacts.api_urls")),
+    # Before the admin's own URLs: its sign-in answers 429 when locked out.
+    path("admin/login/", admin_login),
     path("admin/", admin.site.urls),
 ]
 if settings.LOADTEST_BASELINE:
     urlpatterns.append(path("loadtest/", include("loadtest.urls")))
 
+handler400 = "config.views.bad_request"
 handler403 = "config.views.permission_denied"
 handler404 = "config.views.page_not_found"
 handler500 = "config.views.server_error"

@@ -16,6 +16,8 @@ from django.views.decorators.http import require_GET
 
 logger = logging.getLogger(__name__)
 
+BAD_REQUEST = "The request could not be understood."
+
 # Each area contributes a card through `<app>.selectors.dashboard_card(user)`;
 # an area whose app has not landed yet shows as "not available yet".
 DASHBOARD_AREAS = [
@@ -70,6 +72,17 @@ def favicon(request: HttpRequest) -> HttpResponse:
 @login_required
 def not_available(request: HttpRequest, area: str, **kwargs: Any) -> HttpResponse:
     return render(request, "not_available.html", {"area": area}, status=200)
+
+
+def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
+    # Only our own refusal's message is shown: other 400s (a bad Host header, a
+    # malformed upload) carry details meant for the log, not for the caller.
+    from config.middleware import UnstorableInput  # config.middleware imports this module
+
+    message = str(exception) if isinstance(exception, UnstorableInput) else BAD_REQUEST
+    if request.path_info.startswith("/api/"):
+        return JsonResponse({"error": message}, status=400)  # the API's error shape
+    return render(request, "400.html", {"message": message}, status=400)
 
 
 def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:

@@ -13,8 +13,8 @@ LOCKED_OUT = "Too many failed sign-ins. Try again in {minutes} minute{plural}."
 
 
 class ThrottledLoginMixin:
-    """Refuses sign-in while the email (from this address) is locked out, and
-    counts wrong passwords towards a lockout (see tenancy/login_throttle.py)."""
+    """Refuses sign-in while a lock applies to this attempt, and counts wrong
+    passwords towards a lockout (the rules: tenancy/login_throttle.py)."""
 
     request: Any
     user_cache: Any
@@ -26,7 +26,7 @@ class ThrottledLoginMixin:
             return super().clean()  # type: ignore[misc]
         address = login_throttle.client_address(self.request)
         if lock := login_throttle.lockout(email=email, address=address):
-            # Checked before the password: a locked-out guesser learns nothing.
+            # Refused before the password is checked: a locked-out guesser learns nothing.
             raise _locked_out(lock)
         try:
             cleaned = super().clean()  # type: ignore[misc]

@@ -1,20 +1,49 @@
-"""Sign-in rate limit: after too many failures, refuse sign-ins for a while.
+"""Sign-in rate limit: slow and stop password guessing without letting a guesser
+lock other people out.
 
-Two scopes are counted on every failed sign-in:
-- an email from one client address (LOGIN_FAILURE_LIMIT, 5 by default): guessing
-  one person's password stops quickly, while that person can still sign in from
-  another address, so an attacker cannot lock a colleague out from afar;
-- a client address on its own (LOGIN_FAILURE_LIMIT_PER_ADDRESS, 50): one address
-  spraying passwords over many accounts.
+Three scopes count every wrong password, each over a window of
+LOGIN_LOCKOUT_SECONDS; reaching a scope's limit locks it for the same time:
 
-A failure count starts a window of LOGIN_LOCKOUT_SECONDS; reaching a limit locks
-the scope for the same time. A successful sign-in clears its email's count. Both
-login forms (the site's and the admin's) call this module; the rule lives here.
+- an email from one client address (LOGIN_FAILURE_LIMIT, 5): guessing one
+  person's password from one place. Locked, every attempt for that email from
+  that address is refused before the password is checked, right or wrong, so
+  the guesser learns nothing more. The person can still sign in elsewhere.
+- a client address on its own (LOGIN_FAILURE_LIMIT_PER_ADDRESS, 50): one
+  address spraying passwords over many accounts. One address is often many
+  people (an office, a mobile carrier, every user behind a proxy when
+  TRUSTED_PROXY_COUNT is wrong), so this lock must not refuse a colleague who
+  types the right password: the password is still checked, and a right one
+  signs in unless that email has a lock of its own. A wrong one is refused
+  with the lock message and locks that email from this address at once, so a
+  locked address gets one more guess per account, not five, and the sprayer
+  cannot tell "locked" from "wrong" without spending it.
+- an email across all addresses (LOGIN_FAILURE_LIMIT_PER_ACCOUNT, 20): one
+  account guessed from many addresses (a botnet), which the two scopes above
+  never see. A lock that refused everyone would let anyone lock a colleague
+  out from afar with 20 wrong passwords; a lock that still checked passwords
+  would stop nothing. So while it holds, attempts from addresses the account
+  has never signed in from (within KNOWN_ADDRESS_DAYS) are refused before the
+  password is checked, and an address it has signed in from is treated as if
+  the account had no lock. The owner keeps signing in from their usual places
+  during an attack; a new place waits out the lock.
+
+A right password clears its email's count from that address (not the
+account's: the botnet's count must not restart because the owner signed in)
+and records the address as known for the account. Both login forms (the site's
+and the admin's) call this module; the rule lives here.
+
+The client's address is REMOTE_ADDR, or behind TRUSTED_PROXY_COUNT proxies the
+one they saw. Production refuses to start without TRUSTED_PROXY_COUNT (the
+settings cannot see the proxy), and the first sign-in attempt that carries
+X-Forwarded-For while it is 0 logs an error: then every client shares the
+proxy's address and the address scope counts them all together.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import ipaddress
+import logging
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -23,6 +52,21 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from tenancy.models import LoginThrottle
+
+logger = logging.getLogger(__name__)
+
+# How long a successful sign-in makes an address known to the account (see
+# the per-account scope above): long enough to cover a holiday.
+KNOWN_ADDRESS_DAYS = 30
+
+PROXY_MISCONFIGURED = (
+    "A request arrived with X-Forwarded-For but TRUSTED_PROXY_COUNT is 0: if a reverse "
+    "proxy forwards requests, every client now has the proxy's address and the sign-in "
+    "limit per address counts them all together. Set TRUSTED_PROXY_COUNT to the number "
+    "of proxies (usually 1); if no proxy is meant to be there, the header is forged."
+)
+# Logged once per process: a log line per request would drown the log.
+_proxy_warning_logged = False
 
 
 @dataclass(frozen=True)
@@ -42,40 +86,78 @@ def client_address(request: HttpRequest | None) -> str:
     send that header, and trusting it would let an attacker pick a fresh
     address for every guess.
     """
+    global _proxy_warning_logged
     if request is None:
         return "unknown"
     proxies = settings.TRUSTED_PROXY_COUNT
+    header = request.META.get("HTTP_X_FORWARDED_FOR", "")
     if proxies:
-        forwarded = [a.strip() for a in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
+        forwarded = [a.strip() for a in header.split(",")]
         forwarded = [a for a in forwarded if a]
-        if len(forwarded) >= proxies:
+        if len(forwarded) >= proxies and _is_ip_address(forwarded[-proxies]):
             return forwarded[-proxies]
+    elif header and settings.PRODUCTION and not _proxy_warning_logged:
+        _proxy_warning_logged = True
+        logger.error(PROXY_MISCONFIGURED)
     return request.META.get("REMOTE_ADDR") or "unknown"
 
 
+def _is_ip_address(text: str) -> bool:
+    # A client that reaches the app past the proxy (or a count set too high)
+    # writes this entry itself: anything but an address is not one to trust, and
+    # would not fit the scope column (or hold a NUL, which PostgreSQL refuses).
+    try:
+        ipaddress.ip_address(text)
+    except ValueError:
+        return False
+    return True
+
+
 def _email_scope(email: str, address: str) -> str:
-    return f"email:{email.strip().lower()}|{address}"
+    return f"email:{_normal(email)}|{address}"
 
 
-def _scopes(email: str, address: str) -> dict[str, int]:
-    """Each scope this attempt counts against, with its failure limit."""
-    return {
-        _email_scope(email, address): settings.LOGIN_FAILURE_LIMIT,
-        f"address:{address}": settings.LOGIN_FAILURE_LIMIT_PER_ADDRESS,
-    }
+def _address_scope(address: str) -> str:
+    return f"address:{address}"
+
+
+def _account_scope(email: str) -> str:
+    return f"account:{_normal(email)}"
+
+
+def _known_scope(email: str, address: str) -> str:
+    # A marker row, never counted or locked: its window is when the account last
+    # signed in from this address.
+    return f"known:{_normal(email)}|{address}"
+
+
+def _normal(email: str) -> str:
+    return email.strip().lower()
+
+
+def _locks(*scopes: str) -> dict[str, dt.datetime]:
+    rows = LoginThrottle.objects.filter(scope__in=scopes, locked_until__gt=timezone.now())
+    return dict(rows.values_list("scope", "locked_until"))
+
+
+def _is_known(email: str, address: str) -> bool:
+    since = timezone.now() - dt.timedelta(days=KNOWN_ADDRESS_DAYS)
+    scope = _known_scope(email, address)
+    return LoginThrottle.objects.filter(scope=scope, window_started_at__gt=since).exists()
 
 
 def lockout(*, email: str, address: str) -> Lockout | None:
-    """The lockout in force for this email from this address, if any."""
-    until = (
-        LoginThrottle.objects.filter(
-            scope__in=_scopes(email, address), locked_until__gt=timezone.now()
-        )
-        .order_by("-locked_until")
-        .values_list("locked_until", flat=True)
-        .first()
-    )
-    return Lockout(until) if until else None
+    """The lockout that refuses this attempt before its password is checked, if any.
+
+    Only the email's own lock from this address, and the account's lock from an
+    address the account does not know; the address's lock alone lets the password
+    be checked (record_failure then refuses a wrong one).
+    """
+    email_scope, account_scope = _email_scope(email, address), _account_scope(email)
+    locks = _locks(email_scope, account_scope)
+    if account_scope in locks and _is_known(email, address):
+        del locks[account_scope]
+    return Lockout(max(locks.values())) if locks else None
 
 
 # One statement per scope: a new scope starts at one failure; an old one counts
@@ -99,21 +181,36 @@ RETURNING locked_until
 
 
 def record_failure(*, email: str, address: str) -> Lockout | None:
-    """Count a failed sign-in; return the lockout it started, if it reached a limit."""
+    """Count a wrong password; return the lockout it meets or starts, if any.
+
+    The address scope goes first: when it is (or becomes) locked, the email's
+    limit from this address drops to this one failure (see the module docstring).
+    """
     now = timezone.now()
     period = dt.timedelta(seconds=settings.LOGIN_LOCKOUT_SECONDS)
     locks = []
     with connection.cursor() as cursor:
-        for scope, limit in _scopes(email, address).items():
-            cursor.execute(
-                _RECORD_FAILURE, {"scope": scope, "now": now, "period": period, "limit": limit}
-            )
+
+        def count(scope: str, limit: int) -> dt.datetime | None:
+            params = {"scope": scope, "now": now, "period": period, "limit": limit}
+            cursor.execute(_RECORD_FAILURE, params)
             (until,) = cursor.fetchone()
             if until is not None and until > now:
                 locks.append(until)
+                return until
+            return None
+
+        address_locked = count(_address_scope(address), settings.LOGIN_FAILURE_LIMIT_PER_ADDRESS)
+        count(_email_scope(email, address), 1 if address_locked else settings.LOGIN_FAILURE_LIMIT)
+        count(_account_scope(email), settings.LOGIN_FAILURE_LIMIT_PER_ACCOUNT)
     return Lockout(max(locks)) if locks else None
 
 
 def record_success(*, email: str, address: str) -> None:
-    """A correct password clears this email's count from this address."""
+    """A right password clears this email's count from this address and makes the
+    address known to the account; the account's count stays (see above)."""
     LoginThrottle.objects.filter(scope=_email_scope(email, address)).delete()
+    LoginThrottle.objects.update_or_create(
+        scope=_known_scope(email, address),
+        defaults={"failures": 0, "window_started_at": timezone.now(), "locked_until": None},
+    )

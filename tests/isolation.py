@@ -198,7 +198,7 @@ def build_tenant_a() -> TenantA:
 def _failed_sign_in(user: User) -> LoginThrottle:
     """The row a wrong password for tenant A's user leaves (it names the email)."""
     login_throttle.record_failure(email=user.email, address="203.0.113.9")
-    return LoginThrottle.objects.get(scope__contains=user.email)
+    return LoginThrottle.objects.get(scope__startswith=f"email:{user.email}")
 
 
 def _task_result(tenant: Tenant, proposal: Artifact) -> DBTaskResult:

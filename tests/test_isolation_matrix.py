@@ -465,3 +465,46 @@ def test_pages_without_an_id_show_tenant_b_nothing_of_tenant_a(route: Route, wor
                     continue
                 shown = leaked(response, searched=MARK in query.values())
                 assert not shown, f"{where} shows tenant A's {shown}"
+
+
+# --- text PostgreSQL cannot store, at every URL ---------------------------------------
+
+# PostgreSQL refuses NUL in text, so a NUL reaching a query was a DataError (a 500).
+# The edge refuses it in the path, a query parameter's name or value, and a form
+# field (config/middleware.py), for every URL: 400, before any view reads it.
+NUL_QUERIES = ["q=%00", "q=a%00b", "%00=x"]
+# Django decodes a percent-encoded lone surrogate (or any invalid UTF-8) to U+FFFD,
+# which PostgreSQL stores: an ordinary character to search for, so any answer but a 500.
+SURROGATE = "%ED%A0%80"
+
+
+def _insider(route: Route, a: TenantA) -> Any:
+    """Tenant A's user who gets furthest into the URL's view (an owner, or the superuser)."""
+    entry = entry_for(route)
+    if isinstance(entry, Page) and entry.owner:
+        return getattr(a, entry.owner)
+    if route.is_admin or isinstance(entry, AdminObject):
+        return a.superuser
+    return a.bob if route.label.startswith("crm") else a.alice
+
+
+def _form_post(client: Client, url: str, body: str) -> HttpResponse:
+    # Built by hand: the test client cannot encode a lone surrogate itself.
+    return client.generic("POST", url, body, "application/x-www-form-urlencoded")
+
+
+@pytest.mark.parametrize("route", ROUTES, ids=lambda r: r.label)
+def test_unstorable_text_answers_400_or_is_read_as_text_never_500(route: Route, world) -> None:
+    a = world.a
+    client = world.client(_insider(route, a))
+    for url in fill(route, a):
+        for query in NUL_QUERIES:
+            response = client.get(f"{url}?{query}")
+            assert response.status_code == 400, f"GET {url}?{query}: {response.status_code}"
+        response = _form_post(client, url, "post=yes&q=a%00b")
+        assert response.status_code == 400, f"POST {url} q=a%00b: {response.status_code}"
+
+        response = client.get(f"{url}?q={SURROGATE}")
+        assert response.status_code < 500, f"GET {url}?q={SURROGATE}: {response.status_code}"
+        response = _form_post(client, url, f"q={SURROGATE}")
+        assert response.status_code < 500, f"POST {url} q={SURROGATE}: {response.status_code}"

@@ -179,6 +179,7 @@ class AppServer:
             "DJANGO_ENV": "production",
             "SECRET_KEY": "faults-test-" + "k" * 50,
             "ALLOWED_HOSTS": "127.0.0.1",
+            "TRUSTED_PROXY_COUNT": "0",  # the tests talk to gunicorn directly
             "DATABASE_URL": database_url,
             # Persistent connections, as in production: the case where a
             # restarted database leaves every worker holding a dead connection.

@@ -129,3 +129,21 @@ def test_while_the_database_is_down_pages_fail_fast_and_recover_when_it_is_back(
         assert_signed_in_page(dashboard(running.browser))
     assert load_balancer.get("/healthz").status == 200
     assert_same_app(running)
+
+
+def test_healthz_answers_503_while_the_database_is_down_even_with_a_session_cookie(running):
+    """Issue 11, point 13: a caller with a session cookie (a person's browser, a
+    monitor that signed in) got a 500, because loading the session needs the
+    database; the health check must not depend on the session."""
+    assert Browser(running.app.port).get("/healthz").status == 200
+    running.cluster.stop()
+    try:
+        health = running.browser.get("/healthz")  # alice's session cookie
+        assert health.seconds < ANSWER_SECONDS
+        assert health.status == 503, (health.status, health.text[:500])
+        assert json.loads(health.text) == {"status": "error", "database": "unavailable"}
+    finally:
+        running.cluster.start()
+    assert running.browser.get("/healthz").status == 200
+    assert_signed_in_page(dashboard(running.browser))
+    assert_same_app(running)
