@@ -80,6 +80,8 @@ def api_view(*methods: str) -> Callable:
                 return error(refusal.messages[0], 400)
             except services.StaleProposal as refusal:
                 return error(refusal.message, 409, stale=stale_json(refusal.stale))
+            except services.AlreadyDecided as refusal:  # the loser sees how it was decided
+                return error(refusal.message, 409, artifact=artifact_json(refusal.artifact))
             except services.Conflict as refusal:
                 return error(refusal.message, 409)
 
