@@ -57,6 +57,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Before anything that may read the body: Django int()s the header when it does.
+    "config.content_length.ContentLengthMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
     # Early: a NUL in the path, a parameter or a form field is a 400 here, not a

@@ -17,7 +17,7 @@ from functools import cache, wraps
 from pathlib import Path
 from typing import Any
 
-from django.core.exceptions import PermissionDenied, RequestDataTooBig, ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, JsonResponse
 from django.middleware.csrf import CsrfViewMiddleware
 from django.utils.decorators import decorator_from_middleware
@@ -80,6 +80,8 @@ def api_view(*methods: str) -> Callable:
                 return error(refusal.messages[0], 400)
             except services.StaleProposal as refusal:
                 return error(refusal.message, 409, stale=stale_json(refusal.stale))
+            except services.AlreadyDecided as refusal:  # the loser sees how it was decided
+                return error(refusal.message, 409, artifact=artifact_json(refusal.artifact))
             except services.Conflict as refusal:
                 return error(refusal.message, 409)
 
@@ -155,12 +157,10 @@ def customer_artifacts(request: HttpRequest, customer_id: str) -> JsonResponse:
 
 
 def _patch_body(request: HttpRequest) -> dict[str, Any]:
-    if int(request.META.get("CONTENT_LENGTH") or 0) > MAX_BODY_BYTES:
-        raise ValidationError(BODY_TOO_LARGE)
-    try:
-        raw = request.body
-    except RequestDataTooBig:
-        raise ValidationError(BODY_TOO_LARGE) from None
+    # Read at most one byte past the cap from the stream Django bounds by the
+    # Content-Length (config.middleware has refused a malformed one): the
+    # header is never parsed here, and a large body is never held in memory.
+    raw = request.read(MAX_BODY_BYTES + 1)
     if len(raw) > MAX_BODY_BYTES:
         raise ValidationError(BODY_TOO_LARGE)
 

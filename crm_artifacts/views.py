@@ -110,8 +110,10 @@ def _overview(
     }
     template = "crm_artifacts/customer_detail.html"
     if request.htmx:
-        # htmx swaps 2xx answers only: the refusal is in the fragment itself.
-        return render(request, template + "#review", context)
+        # The real status (409 already decided or stale, 400 bad value, 502 no
+        # assistant), with the refusal in the fragment: base.html's htmx config
+        # swaps these answers in like a 200.
+        return render(request, template + "#review", context, status=status)
     return render(request, template, context, status=status)
 
 
@@ -245,6 +247,12 @@ def _batch_customer(request: HttpRequest, batch_id: str) -> Customer:
     return first.customer
 
 
+def _already_decided(request: HttpRequest, customer: Customer) -> HttpResponse:
+    """A batch decision that found nothing pending lost a race (or is a second
+    click): 409, the customer's page saying so, with the decisions in its history."""
+    return _overview(request, customer, status=409, refusal=BATCH_ALREADY_DECIDED)
+
+
 @login_required
 @require_POST
 def batch_accept(request: HttpRequest, batch_id: str) -> HttpResponse:
@@ -258,8 +266,9 @@ def batch_accept(request: HttpRequest, batch_id: str) -> HttpResponse:
         return _overview(
             request, customer, status=409, stale=stale, batch_errors={batch_id: refusal.message}
         )
-    message = BATCH_ACCEPTED.format(count=count) if count else BATCH_ALREADY_DECIDED
-    return _done(request, customer, message, anchor=f"#batch-{batch_id}")
+    if not count:
+        return _already_decided(request, customer)
+    return _done(request, customer, BATCH_ACCEPTED.format(count=count), anchor=f"#batch-{batch_id}")
 
 
 @login_required
@@ -267,8 +276,9 @@ def batch_accept(request: HttpRequest, batch_id: str) -> HttpResponse:
 def batch_reject(request: HttpRequest, batch_id: str) -> HttpResponse:
     customer = _batch_customer(request, batch_id)
     count = services.batch_reject(batch_id=batch_id, user=request.user)
-    message = BATCH_REJECTED.format(count=count) if count else BATCH_ALREADY_DECIDED
-    return _done(request, customer, message, anchor=f"#batch-{batch_id}")
+    if not count:
+        return _already_decided(request, customer)
+    return _done(request, customer, BATCH_REJECTED.format(count=count), anchor=f"#batch-{batch_id}")
 
 
 @login_required

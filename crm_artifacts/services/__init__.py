@@ -41,7 +41,13 @@ from crm_artifacts.services.errors import (
     StaleProposal,
     StaleValues,
 )
-from crm_artifacts.services.follow_ups import follow_up_complete, follow_up_record
+from crm_artifacts.services.follow_ups import (
+    follow_up_complete,
+    follow_up_ensure,
+    follow_up_record,
+    follow_ups_missing,
+    follow_ups_record,
+)
 from crm_artifacts.services.queries import (
     DEFAULT_LIMIT,
     MAX_LIMIT,
@@ -86,7 +92,10 @@ __all__ = [
     "customer_set_profile_values",
     "customer_update",
     "follow_up_complete",
+    "follow_up_ensure",
     "follow_up_record",
+    "follow_ups_missing",
+    "follow_ups_record",
     "get_artifact",
     "get_customer",
     "new_batch_id",

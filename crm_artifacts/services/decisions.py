@@ -12,14 +12,24 @@ Rules (the source's constraints, and what it left out):
   (`previous_value`), the accept is refused as stale, with both values,
   unless the RM confirms (`confirm_stale=True`).
 - The payload never changes, except `edited_value` on an edited accept.
-- Locks are taken customer first, then artifacts, on every path, so two
-  decisions cannot deadlock.
-- An accepted proposal with a workflow enqueues it after the commit.
+- One lock order on every path (single decisions, batches, follow-ups and
+  the tasks that repair them): the customer, then its artifacts by id, then
+  the follow-ups are written. Both locks are FOR NO KEY UPDATE, the lock the
+  UPDATEs themselves take (no key changes): it still serialises decisions,
+  but lets through the FOR KEY SHARE locks that another transaction's
+  foreign-key checks take on these rows (a new proposal or follow-up
+  referencing them), so a check can never wait on a decision in the
+  opposite order and deadlock with it.
+- An accepted proposal's follow-up is written in the decision's transaction
+  (never after the commit, where a failure lost it and its foreign-key
+  checks locked the rows in the reverse order); its workflow is enqueued
+  after the commit for whatever work is left.
+- The loser of a race is told the proposal was already decided, and how
+  (`AlreadyDecided.artifact`).
 """
 
 from __future__ import annotations
 
-from functools import partial
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -44,6 +54,7 @@ from crm_artifacts.services.errors import (
     StaleProposal,
     StaleValues,
 )
+from crm_artifacts.services.follow_ups import follow_ups_record
 from tenancy.models import User
 
 UNSET: Any = object()
@@ -54,11 +65,17 @@ def _enqueue_workflows(tenant_id: int, artifacts: list[Artifact]) -> None:
     from crm_artifacts.tasks import run_workflows
 
     ids = [a.pk for a in artifacts if a.workflow_trigger]
-    if ids:
-        # robust: the decision stands even if the queue is unreachable (it is logged).
-        transaction.on_commit(
-            partial(run_workflows.enqueue, tenant_id=tenant_id, artifact_ids=ids), robust=True
-        )
+    if not ids:
+        return
+
+    def enqueue_workflows() -> None:
+        run_workflows.enqueue(tenant_id=tenant_id, artifact_ids=ids)
+
+    # robust: the decision (and its follow-up) stands even if the queue is
+    # unreachable; it is logged. A named function, not a functools.partial:
+    # Django 5.2 logs a robust callback's failure by its __qualname__, which a
+    # partial lacks, so the logging itself raised and the request answered 500.
+    transaction.on_commit(enqueue_workflows, robust=True)
 
 
 def stale_values(artifact: Artifact, profile: dict[str, Any], target: Any) -> StaleValues | None:
@@ -94,12 +111,33 @@ def _lock(*, artifact: Artifact, user: User) -> tuple[Customer, Artifact]:
     ensure_rm_of_artifact(user=user, artifact=current)
     if current.customer_id is None:
         raise Conflict(NO_CUSTOMER)
-    customer = Customer.objects.select_for_update().get(pk=current.customer_id)
+    customer = _lock_customers([current.customer_id]).get(current.customer_id)
+    if customer is None:  # deleted since the read
+        raise Conflict(NO_CUSTOMER)
     ensure_rm_of_customer(user=user, customer=customer)  # reassigned meanwhile?
-    locked = Artifact.objects.select_for_update().get(pk=current.pk)
+    locked = Artifact.objects.select_for_update(no_key=True).get(pk=current.pk)
     if not locked.is_pending:
-        raise AlreadyDecided(locked.status)
+        raise AlreadyDecided(locked)
     return customer, locked
+
+
+def _lock_customers(customer_ids: list[int]) -> dict[int, Customer]:
+    """Lock customers first, by id: the start of the one lock order (module docstring)."""
+    return {
+        c.pk: c
+        for c in Customer.objects.select_for_update(no_key=True)
+        .filter(pk__in=customer_ids)
+        .order_by("pk")
+    }
+
+
+def _lock_pending(*, user: User, batch_id: str) -> list[Artifact]:
+    """Lock a batch's pending artifacts by id, after their customer (module docstring)."""
+    return list(
+        Artifact.objects.select_for_update(no_key=True)
+        .filter(tenant_id=user.tenant_id, batch_id=batch_id, status=ProfileEditStatus.PENDING)
+        .order_by("id")
+    )
 
 
 def _decide(
@@ -126,10 +164,14 @@ def _decide(
         status=status, decided_by=user, decided_at=now, payload=payload
     )
     if updated != 1:  # cannot happen under the row lock; never decide twice regardless
-        raise AlreadyDecided(Artifact.objects.values_list("status", flat=True).get(pk=locked.pk))
+        raise AlreadyDecided(Artifact.objects.get(pk=locked.pk))
+    locked.status, locked.payload = status, payload
+    locked.decided_by, locked.decided_at = user, now
     if applies:
         profile = {**customer.profile, payload["field_key"]: target}
         Customer.objects.filter(pk=customer.pk).update(profile=profile, updated_at=now)
+        customer.profile = profile
+        follow_ups_record(customer=customer, artifacts=[locked])
 
     artifact.status, artifact.payload = status, payload
     artifact.decided_by, artifact.decided_at = user, now
@@ -219,16 +261,8 @@ def batch_accept(*, batch_id: str, user: User, confirm_stale: bool = False) -> i
     the profile. A stale proposal refuses the whole batch (nothing changes)
     unless confirmed, with every stale value in the error.
     """
-    customer_ids = _batch_customers(user=user, batch_id=batch_id)
-    customers = {
-        c.pk: c
-        for c in Customer.objects.select_for_update().filter(pk__in=customer_ids).order_by("pk")
-    }
-    pending = list(
-        Artifact.objects.select_for_update()
-        .filter(tenant_id=user.tenant_id, batch_id=batch_id, status=ProfileEditStatus.PENDING)
-        .order_by("id")
-    )
+    customers = _lock_customers(_batch_customers(user=user, batch_id=batch_id))
+    pending = _lock_pending(user=user, batch_id=batch_id)
     if not pending:
         return 0
     if not confirm_stale:
@@ -255,14 +289,25 @@ def batch_accept(*, batch_id: str, user: User, confirm_stale: bool = False) -> i
             Customer.objects.filter(pk=customer_id).update(
                 profile={**customer.profile, **changes}, updated_at=now
             )
+        follow_ups_record(
+            customer=customer, artifacts=[a for a in pending if a.customer_id == customer_id]
+        )
     _enqueue_workflows(user.tenant_id, pending)
     return count
 
 
 @transaction.atomic
 def batch_reject(*, batch_id: str, user: User) -> int:
-    """Reject the batch's pending proposals in one UPDATE; return how many."""
-    _batch_customers(user=user, batch_id=batch_id)
+    """Reject the batch's pending proposals in one UPDATE; return how many.
+
+    Locks like every decision (customer, then the artifacts by id) before the
+    UPDATE: an UPDATE alone locks its rows in whatever order it meets them,
+    and skipping the customer would let it cross a single decision's locks.
+    """
+    _lock_customers(_batch_customers(user=user, batch_id=batch_id))
+    pending = _lock_pending(user=user, batch_id=batch_id)
+    if not pending:
+        return 0
     return Artifact.objects.filter(
-        tenant_id=user.tenant_id, batch_id=batch_id, status=ProfileEditStatus.PENDING
+        pk__in=[a.pk for a in pending], status=ProfileEditStatus.PENDING
     ).update(status=ProfileEditStatus.REJECTED, decided_by=user, decided_at=timezone.now())

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from crm_artifacts.models import ProfileEditStatus
+from crm_artifacts.models import Artifact, ProfileEditStatus
 
 CUSTOMER_NOT_FOUND = "Customer not found"
 ARTIFACT_NOT_FOUND = "Artifact not found"
@@ -72,9 +72,12 @@ class Conflict(CrmError):
 
 
 class AlreadyDecided(Conflict):
-    def __init__(self, status: str) -> None:
-        super().__init__(ALREADY_DECIDED.format(status=status))
-        self.status = status
+    """Someone decided first: carries the proposal as decided, for the loser to see."""
+
+    def __init__(self, artifact: Artifact) -> None:
+        super().__init__(ALREADY_DECIDED.format(status=artifact.status))
+        self.artifact = artifact
+        self.status = artifact.status
 
 
 @dataclass(frozen=True)

@@ -1,20 +1,103 @@
-"""Follow-up tasks recorded by workflows, and the RM ticking them off."""
+"""Follow-up tasks that accepted proposals start, and the RM ticking them off.
+
+A workflow's follow-up is written by the decision that accepts the proposal,
+in the decision's transaction and under its locks, so the two commit or roll
+back together: a follow-up can be neither lost nor written twice (the unique
+constraint on tenant, artifact and workflow). `follow_up_ensure` is the retry
+for a decided proposal still without one (decided before follow-ups were
+written with the decision); it takes the decisions' locks in their order.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.db.models import Exists, OuterRef, QuerySet
 
-from crm_artifacts.models import Artifact, FollowUp
+from crm_artifacts.models import Artifact, Customer, FollowUp, ProfileEditStatus
 from crm_artifacts.services.errors import FOLLOW_UP_NOT_YOURS
+from crm_artifacts.workflows import WORKFLOWS
 from tenancy.models import User
+
+APPLIED = (ProfileEditStatus.ACCEPTED, ProfileEditStatus.EDITED)
+
+
+def follow_ups_record(*, customer: Customer, artifacts: Iterable[Artifact]) -> int:
+    """Write the follow-ups of `customer`'s just-accepted artifacts; return how many.
+
+    Call it inside the decision's transaction, after locking the customer and
+    then the artifacts: the foreign-key checks at commit then only touch rows
+    this transaction already holds, and wait for nobody.
+    """
+    rows = [
+        FollowUp(
+            tenant_id=artifact.tenant_id,
+            customer_id=customer.pk,
+            rm_id=customer.rm_id,
+            artifact_id=artifact.pk,
+            workflow=artifact.workflow_trigger,
+            title=spec.title_for(artifact, customer)[:300],
+            due_on=spec.due_on(),
+        )
+        for artifact in artifacts
+        if artifact.workflow_trigger
+        and (workflow := WORKFLOWS.get(artifact.workflow_trigger))
+        and (spec := workflow.follow_up)
+    ]
+    # ON CONFLICT DO NOTHING on the unique (tenant, artifact, workflow): once.
+    return len(FollowUp.objects.bulk_create(rows, ignore_conflicts=True)) if rows else 0
+
+
+def follow_ups_missing(*, tenant_id: int) -> QuerySet[Artifact]:
+    """Applied proposals whose workflow writes a follow-up that is not there."""
+    with_follow_up = [name for name, w in WORKFLOWS.items() if w.follow_up is not None]
+    return (
+        Artifact.objects.filter(
+            tenant_id=tenant_id,
+            status__in=APPLIED,
+            workflow_trigger__in=with_follow_up,
+            customer__isnull=False,
+        )
+        .exclude(
+            Exists(
+                FollowUp.objects.filter(
+                    tenant_id=tenant_id,
+                    artifact_id=OuterRef("pk"),
+                    workflow=OuterRef("workflow_trigger"),
+                )
+            )
+        )
+        .order_by("id")
+    )
+
+
+@transaction.atomic
+def follow_up_ensure(*, artifact_id: int, tenant_id: int) -> bool:
+    """Write a decided proposal's missing follow-up; True if this call wrote it.
+
+    Idempotent, and cheap when the follow-up exists (one read, no lock). When
+    it is missing, the customer and then the artifact are locked, the order
+    every decision takes, so this cannot deadlock with one.
+    """
+    missing = follow_ups_missing(tenant_id=tenant_id).filter(pk=artifact_id)
+    customer_id = missing.values_list("customer_id", flat=True).first()
+    if customer_id is None:
+        return False
+    customer = Customer.objects.select_for_update(no_key=True).filter(pk=customer_id).first()
+    artifact = (
+        missing.select_for_update(no_key=True, of=("self",)).filter(customer_id=customer_id).first()
+    )
+    if customer is None or artifact is None:  # deleted, or written, meanwhile
+        return False
+    return follow_ups_record(customer=customer, artifacts=[artifact]) == 1
 
 
 @transaction.atomic
 def follow_up_record(*, artifact: Artifact, workflow: str, title: str, due_on: dt.date) -> FollowUp:
-    """Record the follow-up for an accepted artifact, once (a retried task finds it)."""
+    """Record a follow-up with a title of one's own, once (a second call finds it)."""
     follow_up, _ = FollowUp.objects.get_or_create(
         tenant_id=artifact.tenant_id,
         artifact=artifact,

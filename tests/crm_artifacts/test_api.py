@@ -216,13 +216,16 @@ def test_patch_refuses_a_body_over_the_servers_own_cap_with_400(bob_client, batc
     assert (response.status_code, response.json()) == (400, {"error": api.BODY_TOO_LARGE})
 
 
-def test_patch_on_a_decided_proposal_is_409(bob_client, batch, reload):
-    patch(bob_client, batch[0].pk, {"status": "rejected"})
+def test_patch_on_a_decided_proposal_is_409_with_the_decided_proposal(
+    bob_client, bob, batch, reload
+):
+    decided = patch(bob_client, batch[0].pk, {"status": "rejected"}).json()["artifact"]
     response = patch(bob_client, batch[0].pk, {"status": "accepted"})
     assert (response.status_code, response.json()) == (
         409,
-        {"error": "This proposal was already rejected; a decision is final."},
+        {"error": "This proposal was already rejected; a decision is final.", "artifact": decided},
     )
+    assert (decided["status"], decided["decidedById"]) == ("rejected", bob.pk)
     assert reload(batch[0]).status == "rejected"
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import re
 import time
 
 import pytest
@@ -280,7 +282,8 @@ def test_edit_with_a_bad_value_is_a_form_error_in_place(bob_client, customer, ba
     assert "Enter a valid email address." in response.text
     assert '<details class="proposal-edit" open>' in response.text
     htmx = bob_client.post(f"/crm/artifacts/{batch[0].pk}/edit/", {f"{prefix}-value": ""}, **HTMX)
-    assert htmx.status_code == 200
+    assert htmx.status_code == 400  # swapped in all the same (base.html's htmx config)
+    assert htmx.text.lstrip().startswith('<div id="review"')
     assert "This field is required." in htmx.text
     assert reload(batch[0]).status == "pending"
 
@@ -292,6 +295,29 @@ def test_a_decided_proposal_cannot_be_decided_again(bob_client, customer, batch,
         assert response.status_code == 409
         assert "This proposal was already rejected; a decision is final." in response.text
     assert reload(batch[0]).status == "rejected"
+
+
+def test_a_decided_proposal_answers_htmx_with_409_and_the_fragment(bob_client, batch, reload):
+    bob_client.post(f"/crm/artifacts/{batch[0].pk}/accept/")
+    prefix = f"a{batch[0].pk}"
+    for action, data in [
+        ("accept", {}),
+        ("reject", {}),
+        ("edit", {f"{prefix}-value": "x@new.example"}),
+    ]:
+        response = bob_client.post(f"/crm/artifacts/{batch[0].pk}/{action}/", data, **HTMX)
+        assert response.status_code == 409
+        assert response.text.lstrip().startswith('<div id="review"')
+        assert "This proposal was already accepted; a decision is final." in response.text
+    assert reload(batch[0]).status == "accepted"
+
+
+def test_the_page_tells_htmx_to_swap_refusals_it_answers_with_a_fragment(bob_client, customer):
+    page = bob_client.get(f"/crm/customers/{customer.pk}/")
+    config = json.loads(
+        re.search(r"<meta name=\"htmx-config\" content='([^']+)'>", page.text).group(1)
+    )
+    assert {"code": "^(400|409|502)$", "swap": True, "error": False} in config["responseHandling"]
 
 
 def test_a_stale_accept_shows_both_values_and_accept_anyway_confirms(
@@ -307,7 +333,7 @@ def test_a_stale_accept_shows_both_values_and_accept_anyway_confirms(
     assert reload(customer).profile["email"] == "typed@x.example"
 
     htmx = bob_client.post(f"/crm/artifacts/{batch[0].pk}/accept/", **HTMX)
-    assert htmx.status_code == 200
+    assert htmx.status_code == 409
     assert "Accept anyway" in htmx.text
 
     confirmed = bob_client.post(f"/crm/artifacts/{batch[0].pk}/accept/", {"confirm": "1"})
@@ -358,9 +384,14 @@ def test_accept_all_and_reject_all(bob_client, customer, batch, make_batch, relo
 def test_a_second_accept_all_says_the_batch_was_already_decided(bob_client, batch, reload):
     url = f"/crm/batches/{batch[0].batch_id}/accept/"
     bob_client.post(url)
-    again = bob_client.post(url, follow=True)
-    assert "Nothing left to decide: every proposal in this batch was already decided." in again.text
-    assert "0 proposal(s)" not in again.text
+    for action, headers in [("accept", {}), ("reject", {}), ("accept", HTMX), ("reject", HTMX)]:
+        again = bob_client.post(f"/crm/batches/{batch[0].batch_id}/{action}/", **headers)
+        assert again.status_code == 409
+        assert (
+            "Nothing left to decide: every proposal in this batch was already decided."
+            in again.text
+        )
+        assert "0 proposal(s)" not in again.text
     assert {reload(a).status for a in batch} == {"accepted"}
 
 

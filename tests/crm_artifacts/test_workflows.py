@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
 import json
+from types import SimpleNamespace
 
 import pytest
+from django.core.management import call_command
 from django.utils import timezone
 from django_tasks.signals import task_enqueued, task_finished
 
-from crm_artifacts import services
+from crm_artifacts import services, tasks
 from crm_artifacts.models import FollowUp
 from crm_artifacts.tasks import run_workflows
 from tenancy.context import tenant_context
@@ -102,7 +105,7 @@ def test_reject_and_proposals_without_workflow_enqueue_nothing(
     assert follow_ups(customer.tenant_id) == []
 
 
-def test_a_rolled_back_decision_enqueues_nothing(
+def test_a_rolled_back_decision_enqueues_nothing_and_leaves_no_follow_up(
     customer, bob, make_batch, enqueued, django_capture_on_commit_callbacks
 ):
     (artifact,) = make_batch(customer, employer="Initech", workflow_trigger="follow_up")
@@ -119,6 +122,7 @@ def test_a_rolled_back_decision_enqueues_nothing(
         decide_then_fail()
     assert callbacks == []
     assert enqueued == []
+    assert follow_ups(customer.tenant_id) == []  # rolled back with the decision
 
 
 def test_the_task_is_idempotent_and_ignores_undecided_artifacts(customer, bob, make_batch):
@@ -137,6 +141,7 @@ def test_the_task_sees_only_its_tenant(customer, globex_customer, bob, carol, ma
     (artifact,) = make_batch(customer, employer="Initech", workflow_trigger="follow_up")
     with tenant_context(bob.tenant_id):
         services.artifact_accept(artifact=artifact, user=bob)
+        FollowUp.objects.all().delete()  # as if decided before follow-ups came with it
     # Asked to run Acme's artifact under Globex's id, the task finds nothing.
     assert run_workflows.call(tenant_id=carol.tenant_id, artifact_ids=[artifact.pk]) == 0
     assert follow_ups(customer.tenant_id) == []
@@ -159,3 +164,88 @@ def test_a_failing_workflow_is_reported_and_the_decision_stands(
     assert finished[-1].status == "FAILED"
     assert reload(artifact).status == "accepted"
     assert reload(customer).profile["employer"] == "Initech"
+
+
+# --- the follow-up is written with the decision, never lost ---------------------------
+
+
+def test_accept_writes_the_follow_up_in_the_decisions_own_transaction(
+    customer, bob, make_batch, enqueued, django_capture_on_commit_callbacks
+):
+    (artifact,) = make_batch(customer, employer="Initech", workflow_trigger="follow_up")
+    with django_capture_on_commit_callbacks(execute=False), tenant_context(bob.tenant_id):
+        services.artifact_accept(artifact=artifact, user=bob)
+        # Before the commit, and with no task run: the decision wrote it.
+        (follow_up,) = FollowUp.objects.all()
+        assert (follow_up.artifact_id, follow_up.workflow) == (artifact.pk, "follow_up")
+    assert enqueued == []
+
+
+def test_the_follow_up_is_kept_when_the_task_queue_is_down(
+    customer, bob, make_batch, reload, monkeypatch, django_capture_on_commit_callbacks
+):
+    def unreachable(**kwargs):
+        raise ConnectionError("task queue unreachable")
+
+    monkeypatch.setattr(tasks, "run_workflows", SimpleNamespace(enqueue=unreachable))
+    (artifact,) = make_batch(customer, employer="Initech", workflow_trigger="risk_review")
+    with django_capture_on_commit_callbacks(execute=True), tenant_context(bob.tenant_id):
+        services.artifact_accept(artifact=artifact, user=bob)
+    assert reload(artifact).status == "accepted"
+    assert [(f.artifact_id, f.workflow) for f in follow_ups(customer.tenant_id)] == [
+        (artifact.pk, "risk_review")
+    ]
+
+
+def forget_follow_ups(tenant_id: int) -> None:
+    """As if the proposals were decided before follow-ups came with the decision."""
+    with tenant_context(tenant_id):
+        FollowUp.objects.all().delete()
+
+
+def test_the_task_writes_a_missing_follow_up_once(customer, bob, make_batch):
+    (artifact,) = make_batch(customer, employer="Initech", workflow_trigger="follow_up")
+    with tenant_context(bob.tenant_id):
+        services.artifact_accept(artifact=artifact, user=bob)
+    forget_follow_ups(customer.tenant_id)
+    for _ in range(2):
+        run_workflows.call(tenant_id=customer.tenant_id, artifact_ids=[artifact.pk])
+    (follow_up,) = follow_ups(customer.tenant_id)
+    assert follow_up.title == "Confirm with Jane Doe: Employer is now “Initech”"
+
+
+def test_the_repair_command_writes_every_missing_follow_up_once(
+    customer, globex_customer, bob, carol, make_batch
+):
+    accepted, edited, rejected = make_batch(
+        customer, employer="Initech", occupation="Pilot", dependents=3, workflow_trigger="follow_up"
+    )
+    (without_workflow,) = make_batch(customer, email="jane@new.example")
+    (globex,) = make_batch(globex_customer, employer="Hooli", workflow_trigger="risk_review")
+    with tenant_context(bob.tenant_id):
+        services.artifact_accept(artifact=accepted, user=bob)
+        services.artifact_accept_with_edits(artifact=edited, user=bob, edited_value="Baker")
+        services.artifact_reject(artifact=rejected, user=bob)
+        services.artifact_accept(artifact=without_workflow, user=bob)
+    with tenant_context(carol.tenant_id):
+        services.artifact_accept(artifact=globex, user=carol)
+    forget_follow_ups(customer.tenant_id)
+    forget_follow_ups(globex_customer.tenant_id)
+
+    out = io.StringIO()
+    call_command("crm_follow_ups_repair", stdout=out)
+    assert out.getvalue() == "3 missing follow-up(s) written.\n"
+    again = io.StringIO()
+    call_command("crm_follow_ups_repair", stdout=again)
+    assert again.getvalue() == "0 missing follow-up(s) written.\n"
+
+    acme = follow_ups(customer.tenant_id)
+    assert sorted((f.artifact_id, f.workflow) for f in acme) == [
+        (accepted.pk, "follow_up"),
+        (edited.pk, "follow_up"),
+    ]
+    assert [f.title for f in acme if f.artifact_id == edited.pk] == [
+        "Confirm with Jane Doe: Occupation is now “Baker”"
+    ]
+    (globex_follow_up,) = follow_ups(globex_customer.tenant_id)
+    assert (globex_follow_up.artifact_id, globex_follow_up.rm_id) == (globex.pk, carol.pk)

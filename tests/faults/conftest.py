@@ -7,10 +7,13 @@ is what a person clicking twice, or two tabs at once, would see.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
+from django.conf import settings
 from django.db import connection
 from django.db.models import Model
 from django.test import Client
@@ -109,3 +112,60 @@ def hammer(client_for) -> Callable[..., list[Any]]:
         return results
 
     return run
+
+
+class DeadlockWatch:
+    """PostgreSQL's own count of deadlocks in the test database, and the embedded
+    server's log, so a deadlock that a retry or a swallowed error hid still fails.
+
+    The counter (`pg_stat_database.deadlocks`) works on any server; a backend
+    reports it when it goes idle or exits, so `count` first waits for the
+    racing requests' connections (closed by `run_concurrently`) to end. The
+    log is read too when it is the embedded cluster's (`.data/pg/log`).
+    """
+
+    log_path = Path(settings.BASE_DIR) / ".data" / "pg" / "log"
+
+    def __init__(self) -> None:
+        self.start = self._count()
+        self.log_start = self.log_path.stat().st_size if self.log_path.exists() else 0
+
+    def _count(self) -> int:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_stat_clear_snapshot()")
+            cursor.execute(
+                "SELECT deadlocks FROM pg_stat_database WHERE datname = current_database()"
+            )
+            return cursor.fetchone()[0]
+
+    def _wait_for_other_backends(self, timeout: float = 10) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT count(*) FROM pg_stat_activity "
+                    "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                )
+                if cursor.fetchone()[0] == 0:
+                    return
+            time.sleep(0.05)
+
+    def deadlocks(self) -> int:
+        """Deadlocks PostgreSQL detected in the test database since the fixture began."""
+        self._wait_for_other_backends()
+        return self._count() - self.start
+
+    def logged(self) -> list[str]:
+        """The server log's "deadlock detected" lines written since the fixture began."""
+        if not self.log_path.exists():
+            return []
+        with self.log_path.open("rb") as log:
+            log.seek(self.log_start)
+            text = log.read().decode("utf-8", "replace")
+        return [line for line in text.splitlines() if "deadlock detected" in line]
+
+
+@pytest.fixture
+def deadlocks(transactional_db) -> DeadlockWatch:
+    """`deadlocks.deadlocks()` and `deadlocks.logged()` after a race: both must stay empty."""
+    return DeadlockWatch()

@@ -1,4 +1,4 @@
-"""The same click sent 8 times at once, through real requests: exactly one outcome.
+"""The same click sent 8 (or 10) times at once, through real requests: exactly one outcome.
 
 Each request goes through the whole stack (middleware, the tenant
 transaction, ATOMIC_REQUESTS, the view, the service) on its own thread and
@@ -18,7 +18,7 @@ from django.utils.html import escape
 
 from crm_artifacts import services as crm_services
 from crm_artifacts import views as crm_views
-from crm_artifacts.models import Artifact, Customer
+from crm_artifacts.models import Artifact, Customer, FollowUp
 from messaging import services as messaging_services
 from messaging import views as messaging_views
 from messaging.models import SkillMessage
@@ -147,7 +147,8 @@ def assert_one_decision(responses: list[Any], status: str) -> int:
             continue
         assert response.status_code == 409
         if response["Content-Type"].startswith("application/json"):
-            assert response.json() == {"error": already}
+            answer = response.json()  # the message and the proposal as decided
+            assert (answer["error"], answer["artifact"]["status"]) == (already, status)
         else:  # the customer's page, the refusal next to the proposal
             assert shows(response, already)
     return won[0]
@@ -163,9 +164,9 @@ def assert_one_decision(responses: list[Any], status: str) -> int:
     ids=["accepts", "accepts-and-rejects"],
 )
 def test_parallel_decisions_from_page_and_api_decide_once_and_write_the_profile_once(
-    bob, customer, make_batch, hammer, row_writes, reload, decisions, round_
+    bob, customer, make_batch, hammer, row_writes, deadlocks, reload, in_tenant, decisions, round_
 ):
-    (artifact,) = make_batch(customer, email="jane@new.example")
+    (artifact,) = make_batch(customer, email="jane@new.example", workflow_trigger="follow_up")
     row_writes.watch(Customer)
     row_writes.watch(Artifact)
 
@@ -186,6 +187,85 @@ def test_parallel_decisions_from_page_and_api_decide_once_and_write_the_profile_
         "jane@new.example" if accepted else "jane@old.example"
     )
     assert (row_writes(artifact), row_writes(customer)) == (1, int(accepted))
+    with in_tenant(bob):
+        assert FollowUp.objects.filter(artifact=artifact).count() == int(accepted)
+    assert (deadlocks.deadlocks(), deadlocks.logged()) == (0, [])
+
+
+# --- ten mixed decisions on one proposal that starts a workflow -----------------------
+
+EDITED_EMAIL = "jane@edited.example"
+# Ten requests at once, from every path and with every decision: the API's PATCH,
+# the page's form posts and htmx's posts, accepting, rejecting and editing.
+MIXED = [
+    ("api", "accepted"),
+    ("page", "rejected"),
+    ("htmx", "edited"),
+    ("api", "edited"),
+    ("page", "accepted"),
+    ("htmx", "accepted"),
+    ("api", "rejected"),
+    ("page", "edited"),
+    ("htmx", "rejected"),
+    ("api", "accepted"),
+]
+HTMX = {"HTTP_HX_REQUEST": "true"}
+
+
+def decide_any(artifact: Artifact, via: str, status: str):
+    """Any decision from any path: the JSON API, the page's form or htmx."""
+    if via == "api":
+        body: dict[str, Any] = {"status": status}
+        if status == "edited":
+            body["editedValue"] = EDITED_EMAIL
+        return lambda client: client.patch(
+            f"/api/artifacts/{artifact.pk}", json.dumps(body), content_type="application/json"
+        )
+    action = {"accepted": "accept", "rejected": "reject", "edited": "edit"}[status]
+    data = {f"a{artifact.pk}-value": EDITED_EMAIL} if status == "edited" else {}
+    headers = HTMX if via == "htmx" else {}
+    return lambda client: client.post(f"/crm/artifacts/{artifact.pk}/{action}/", data, **headers)
+
+
+@pytest.mark.parametrize("round_", ROUNDS)
+@pytest.mark.parametrize("workflow", ["follow_up", "risk_review"])
+def test_ten_mixed_decisions_on_a_workflow_proposal_decide_once_and_follow_up_once(
+    bob, customer, make_batch, hammer, row_writes, deadlocks, reload, in_tenant, workflow, round_
+):
+    (artifact,) = make_batch(customer, email="jane@new.example", workflow_trigger=workflow)
+    row_writes.watch(Artifact)
+
+    responses = hammer(bob, [decide_any(artifact, via, status) for via, status in MIXED])
+
+    assert all(r.status_code < 500 for r in responses), [r.status_code for r in responses]
+    assert (deadlocks.deadlocks(), deadlocks.logged()) == (0, [])
+    stored = reload(artifact)
+    assert row_writes(stored) == 1  # decided once, in the database
+    with in_tenant(bob):
+        follow_ups = list(FollowUp.objects.filter(artifact=stored))
+    applied = stored.status != "rejected"
+    assert [(f.workflow, f.customer_id) for f in follow_ups] == (
+        [(workflow, customer.pk)] if applied else []
+    )
+    won = [
+        i
+        for i, r in enumerate(responses)
+        if (MIXED[i][0], r.status_code) in {("api", 200), ("page", 302), ("htmx", 200)}
+    ]
+    assert len(won) == 1, [r.status_code for r in responses]
+    assert stored.status == MIXED[won[0]][1]
+    already = crm_services.ALREADY_DECIDED.format(status=stored.status)
+    for i, response in enumerate(responses):
+        if i == won[0]:
+            continue
+        assert response.status_code == 409, (MIXED[i], response.status_code)
+        if MIXED[i][0] == "api":  # the message and the state it was decided in
+            answer = response.json()
+            assert answer["error"] == already
+            assert answer["artifact"]["status"] == stored.status
+            assert answer["artifact"]["decidedById"] == bob.pk
+        else:  # the page or its review fragment, the refusal next to the proposal
+            assert shows(response, already)
 
 
 # --- a whole batch accepted at once ---------------------------------------------------
@@ -193,20 +273,27 @@ def test_parallel_decisions_from_page_and_api_decide_once_and_write_the_profile_
 
 @pytest.mark.parametrize("round_", ROUNDS)
 def test_eight_parallel_batch_accepts_decide_each_proposal_once(
-    bob, customer, make_batch, hammer, row_writes, reload, round_
+    bob, customer, make_batch, hammer, row_writes, deadlocks, reload, in_tenant, round_
 ):
-    batch = make_batch(customer, email="jane@new.example", occupation="Architect", dependents=2)
+    batch = make_batch(
+        customer,
+        email="jane@new.example",
+        occupation="Architect",
+        dependents=2,
+        workflow_trigger="risk_review",
+    )
     row_writes.watch(Customer)
     row_writes.watch(Artifact)
     url = f"/crm/batches/{batch[0].batch_id}/accept/"
 
     responses = hammer(bob, [lambda client: client.post(url, follow=True)] * PARALLEL)
 
-    assert {r.status_code for r in responses} == {200}  # all back on the customer's page
+    # One back on the customer's page, told what it did; the others too, with 409.
+    assert sorted(r.status_code for r in responses) == [200] + [409] * (PARALLEL - 1)
     all_three = crm_views.BATCH_ACCEPTED.format(count=3)
     none_left = crm_views.BATCH_ALREADY_DECIDED
-    assert sum(shows(r, all_three) for r in responses) == 1
-    assert sum(shows(r, none_left) for r in responses) == PARALLEL - 1
+    assert [shows(r, all_three) for r in responses if r.status_code == 200] == [True]
+    assert all(shows(r, none_left) for r in responses if r.status_code == 409)
     assert {reload(a).status for a in batch} == {"accepted"}
     assert [row_writes(a) for a in batch] == [1, 1, 1]
     assert row_writes(customer) == 1
@@ -216,12 +303,18 @@ def test_eight_parallel_batch_accepts_decide_each_proposal_once(
         "Architect",
         2,
     )
+    with in_tenant(bob):
+        follow_ups = sorted(FollowUp.objects.values_list("artifact_id", "workflow"))
+    assert follow_ups == [(a.pk, "risk_review") for a in batch]
+    assert (deadlocks.deadlocks(), deadlocks.logged()) == (0, [])
 
 
 def test_parallel_batch_accepts_and_rejects_decide_the_batch_one_way(
-    bob, customer, make_batch, hammer, row_writes, reload
+    bob, customer, make_batch, hammer, row_writes, deadlocks, reload, in_tenant
 ):
-    batch = make_batch(customer, email="jane@new.example", occupation="Architect")
+    batch = make_batch(
+        customer, email="jane@new.example", occupation="Architect", workflow_trigger="follow_up"
+    )
     row_writes.watch(Customer)
     row_writes.watch(Artifact)
     batch_id = batch[0].batch_id
@@ -232,11 +325,15 @@ def test_parallel_batch_accepts_and_rejects_decide_the_batch_one_way(
 
     responses = hammer(bob, calls * (PARALLEL // 2))
 
-    assert {r.status_code for r in responses} == {302}
+    assert sorted(r.status_code for r in responses) == [302] + [409] * (PARALLEL - 1)
     statuses = {reload(a).status for a in batch}
     assert len(statuses) == 1, statuses
     assert [row_writes(a) for a in batch] == [1, 1]
-    assert row_writes(customer) == int(statuses == {"accepted"})
+    accepted = statuses == {"accepted"}
+    assert row_writes(customer) == int(accepted)
+    with in_tenant(bob):
+        assert FollowUp.objects.count() == 2 * accepted
+    assert (deadlocks.deadlocks(), deadlocks.logged()) == (0, [])
 
 
 # --- a workshop step's versioned artifact ---------------------------------------------
