@@ -81,4 +81,8 @@ class CappedUploadHandler(FileUploadHandler):
 
 
 def install_upload_cap(request: HttpRequest) -> None:
-    request.upload_handlers = [CappedUploadHandler(request)]
+    # Only a multipart body carries files. Any other form body may already have
+    # been read (UnstorableInputMiddleware checks its fields for NUL), and
+    # Django refuses new handlers then: installing them anyway answered 500.
+    if request.content_type == "multipart/form-data":
+        request.upload_handlers = [CappedUploadHandler(request)]
