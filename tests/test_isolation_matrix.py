@@ -28,6 +28,7 @@ import pytest
 from django.conf import settings
 from django.contrib import admin
 from django.contrib.admin import ModelAdmin
+from django.contrib.admin.utils import quote as admin_quote
 from django.contrib.contenttypes.models import ContentType
 from django.db import models, transaction
 from django.http import HttpResponse
@@ -232,7 +233,9 @@ def fill(route: Route, a: TenantA) -> list[str]:
     """The route's URL(s) with tenant A's ids (and every fixed value of the other kwargs)."""
     entry = entry_for(route)
     if isinstance(entry, AdminObject):
-        found: Any = [{k: entry.obj(a).pk for k in id_kwargs(route)}]
+        # Quoted as the admin's own links are: the admin unquotes "_23" to "#",
+        # so a raw "art_23…" key would name another object.
+        found: Any = [{k: admin_quote(entry.obj(a).pk) for k in id_kwargs(route)}]
     elif isinstance(entry, Page):
         found = entry.kwargs(a)
         found = found if isinstance(found, list) else [found]
