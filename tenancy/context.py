@@ -1,14 +1,21 @@
 """Setting the current tenant for the database's row-level security.
 
 `tenant_context(tenant)` opens a transaction (or a savepoint inside one) and
-sets `app.current_tenant_id` with `set_config(..., true)`: transaction-local,
-so it ends at commit or rollback and can never leak to the next request on a
-reused or pooled connection. Commands, tasks and tests use it directly; the
-request middleware uses it around every signed-in request.
+sets `app.current_tenant_id` with `SET LOCAL`: transaction-local, so it ends at
+commit or rollback and can never leak to the next request on a reused or
+pooled connection (PgBouncer in transaction mode included). Commands, tasks
+and tests use it directly; the request middleware uses it around every
+signed-in request.
+
+`SET LOCAL`, not `set_config(..., true)`: the two are the same on one server,
+but Citus propagates only SET commands to its workers (with
+`citus.propagate_set_commands = 'local'` on the serving role), so with
+set_config every query routed to a worker would see no tenant and no rows.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -17,9 +24,20 @@ from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from tenancy.models import Tenant
 from tenancy.rls import TENANT_SETTING
 
+# SET takes no bound parameters: the value is written into the statement, so
+# only a tenant id (digits) or nothing may ever be.
+_SETTING_VALUE = re.compile(r"\d*")
+
 
 def _tenant_id(tenant: Tenant | int) -> int:
     return tenant.pk if isinstance(tenant, Tenant) else int(tenant)
+
+
+def set_local_sql(value: str) -> str:
+    """`SET LOCAL app.current_tenant_id = '<value>'`, for a tenant id or ''."""
+    if not _SETTING_VALUE.fullmatch(value):
+        raise ValueError(f"not a tenant id: {value!r}")
+    return f"SET LOCAL {TENANT_SETTING} = '{value}'"
 
 
 @contextmanager
@@ -28,11 +46,12 @@ def tenant_context(tenant: Tenant | int, *, using: str = DEFAULT_DB_ALIAS) -> It
     nested = connection.in_atomic_block
     with transaction.atomic(using=using):
         with connection.cursor() as cursor:
-            # Read the previous value in the same round trip; it only matters
-            # when nested (tests, a task run inline inside a request).
+            # One round trip: read the previous value (it only matters when
+            # nested: tests, a task run inline inside a request), then set.
+            # The cursor stays on the first statement's result.
             cursor.execute(
-                "SELECT current_setting(%s, true), set_config(%s, %s, true)",
-                [TENANT_SETTING, TENANT_SETTING, str(_tenant_id(tenant))],
+                f"SELECT current_setting(%s, true); {set_local_sql(str(_tenant_id(tenant)))}",
+                [TENANT_SETTING],
             )
             previous = cursor.fetchone()[0] or ""
         yield
@@ -40,7 +59,7 @@ def tenant_context(tenant: Tenant | int, *, using: str = DEFAULT_DB_ALIAS) -> It
             # A savepoint release keeps transaction-local settings; put back
             # the outer value so the enclosing block keeps its tenant (or none).
             with connection.cursor() as cursor:
-                cursor.execute("SELECT set_config(%s, %s, true)", [TENANT_SETTING, previous])
+                cursor.execute(set_local_sql(previous))
 
 
 def current_tenant_id(*, using: str = DEFAULT_DB_ALIAS) -> int | None:

@@ -12,8 +12,11 @@ Every tenant table gets, through `EnableTenantRLS`:
 The current tenant is `app.current_tenant_id`, set transaction-locally by
 `tenancy.context.tenant_context` and the request middleware. Unset or empty,
 the NULLIF makes the comparison NULL: no rows visible, every write refused.
-The sub-select makes PostgreSQL evaluate the setting once per statement (an
-InitPlan), so `tenant_id = $1` can use an index.
+
+The expression has no sub-select: Citus refuses a policy holding one on a
+distributed table. `current_setting` is STABLE, so PostgreSQL still evaluates
+it once per index scan and `tenant_id = <expression>` can use an index
+(tests/test_list_indexes.py proves it for every list query).
 """
 
 from __future__ import annotations
@@ -31,8 +34,10 @@ TENANT_SETTING = "app.current_tenant_id"
 TENANT_COLUMN = "tenant_id"
 PERMISSIVE_POLICY = "tenant_isolation"
 RESTRICTIVE_POLICY = "tenant_fence"
-CURRENT_TENANT_SQL = f"(SELECT NULLIF(current_setting('{TENANT_SETTING}', true), '')::bigint)"
+CURRENT_TENANT_SQL = f"NULLIF(current_setting('{TENANT_SETTING}', true), '')::bigint"
 TENANT_CHECK_SQL = f"{TENANT_COLUMN} = {CURRENT_TENANT_SQL}"
+# The test the policies had before tenancy migration 0003 (which rewrites them).
+SUBSELECT_TENANT_CHECK_SQL = f"{TENANT_COLUMN} = (SELECT {CURRENT_TENANT_SQL})"
 
 
 def enable_sql(table: str, qn) -> list[str]:
@@ -106,6 +111,47 @@ class EnableTenantRLS(Operation):
     @property
     def migration_name_fragment(self) -> str:
         return f"rls_{self.model_name.lower()}"
+
+
+class RewriteTenantPolicies(Operation):
+    """Give every existing tenant policy the current test, TENANT_CHECK_SQL
+    (reversible, to the sub-select test the policies were created with).
+
+    Runs over the policies found in the database (the two names EnableTenantRLS
+    creates), so it covers every table fenced before it, whichever app made it.
+    """
+
+    reversible = True
+    reduces_to_sql = False
+
+    def deconstruct(self):
+        return (self.__class__.__qualname__, [], {})
+
+    def state_forwards(self, app_label: str, state: ProjectState) -> None:
+        pass
+
+    def _rewrite(self, schema_editor: BaseDatabaseSchemaEditor, test: str) -> None:
+        with schema_editor.connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT tablename, policyname FROM pg_policies "
+                "WHERE schemaname = current_schema() AND policyname IN (%s, %s)",
+                [PERMISSIVE_POLICY, RESTRICTIVE_POLICY],
+            )
+            found = cursor.fetchall()
+        qn = schema_editor.quote_name
+        for table, policy in found:
+            schema_editor.execute(
+                f"ALTER POLICY {qn(policy)} ON {qn(table)} USING ({test}) WITH CHECK ({test})"
+            )
+
+    def database_forwards(self, app_label, schema_editor, from_state, to_state) -> None:
+        self._rewrite(schema_editor, TENANT_CHECK_SQL)
+
+    def database_backwards(self, app_label, schema_editor, from_state, to_state) -> None:
+        self._rewrite(schema_editor, SUBSELECT_TENANT_CHECK_SQL)
+
+    def describe(self) -> str:
+        return "Rewrite every tenant policy's test without a sub-select"
 
 
 # Global tables that carry a tenant but are read before any tenant is known.
