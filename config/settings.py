@@ -130,6 +130,12 @@ for _alias, _database in DATABASES.items():
         "connect_timeout", env.int("DATABASE_CONNECT_TIMEOUT", default=5)
     )
     _database.setdefault("TEST", {})
+# Behind a pooler in transaction mode (PgBouncer's pool_mode = transaction) a
+# cursor held across transactions may land on another server connection.
+# The tenant setting needs nothing: it is transaction-local (tenancy/context.py).
+DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = env.bool(
+    "DATABASE_TRANSACTION_POOLING", default=False
+)
 if OWNER_ALIAS in DATABASES:
     # The owner creates and migrates the test database on its own (tests/conftest.py).
     DATABASES[OWNER_ALIAS]["TEST"].setdefault("DEPENDENCIES", [])
