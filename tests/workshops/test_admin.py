@@ -3,6 +3,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from django.contrib.admin.utils import quote
 from django.utils.html import escape
 
 from tests.workshops.conftest import make_workshop
@@ -60,7 +61,7 @@ def test_editing_an_artifact_goes_through_the_versioned_save(admin_client, alice
     challenge = step("challenge")
     with in_tenant(alice):
         artifact = saved_artifact(alice, challenge)
-    url = f"/admin/workshops/stepartifact/{artifact.pk}/change/"
+    url = f"/admin/workshops/stepartifact/{quote(artifact.pk)}/change/"
     form = admin_client.get(url)
     assert 'name="expected_version" value="1"' in form.text
     changed = {**CHALLENGE, "who_is_affected": "Edited in the admin"}
@@ -78,7 +79,7 @@ def test_a_stale_admin_edit_is_refused_with_their_value(admin_client, alice, ste
         theirs = {**CHALLENGE, "who_is_affected": "THEIRS"}
         saved_artifact(alice, challenge, theirs, version=1)
     response = admin_client.post(
-        f"/admin/workshops/stepartifact/{artifact.pk}/change/",
+        f"/admin/workshops/stepartifact/{quote(artifact.pk)}/change/",
         {"artifact_json": json.dumps(CHALLENGE), "expected_version": 1},
     )
     assert response.status_code == 200
@@ -115,7 +116,7 @@ def test_adding_and_editing_a_summary_in_the_admin(admin_client, alice, step, in
         summary = StepSummary.objects.get()
     assert (summary.summary, summary.version, summary.token_count) == ("Written by hand.", 1, 4)
     stale = admin_client.post(
-        f"/admin/workshops/stepsummary/{summary.pk}/change/",
+        f"/admin/workshops/stepsummary/{quote(summary.pk)}/change/",
         {"summary_text": "Again", "expected_version": 0},
     )
     assert stale.status_code == 200
