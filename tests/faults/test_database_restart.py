@@ -21,10 +21,10 @@ from tests.faults.servers import (
     OWNER_ROLE,
     AppServer,
     Browser,
-    Cluster,
     Page,
-    postgres_bin,
+    create_fault_roles,
 )
+from tools.pgcluster import Cluster, postgres_bin
 
 EMAIL, PASSWORD, NAME = "alice@acme.test", "a-long-test-password", "Alice Archer"
 ANSWER_SECONDS = 5  # the longest any answer may take, the database up or down
@@ -50,7 +50,7 @@ def running() -> Iterator[Running]:
     try:
         cluster.init()
         cluster.start()
-        cluster.create_roles()
+        create_fault_roles(cluster)
         app = AppServer(
             database_url=cluster.database_url(user=APP_ROLE, database=APP_DATABASE),
             owner_url=cluster.database_url(user=OWNER_ROLE, database=APP_DATABASE),
