@@ -36,6 +36,8 @@ OWNER_ALIAS = "owner"
 # EMBEDDED_DATABASE_NAME picks another database in the same cluster: `make bench`
 # uses "bench" so generated load data never mixes with the demo data.
 APP_DATABASE = os.environ.get("EMBEDDED_DATABASE_NAME", "app")
+# Django's PostgreSQL backend, aware of the tenant tables' two-column primary keys.
+ENGINE = "config.postgresql"
 
 
 def quiet_runtime_dir() -> None:
@@ -197,7 +199,7 @@ def embedded_databases(data_dir: Path) -> dict[str, dict[str, Any]]:
 
     def entry(role: str) -> dict[str, Any]:
         return {
-            "ENGINE": "django.db.backends.postgresql",
+            "ENGINE": ENGINE,
             "NAME": APP_DATABASE,
             "USER": role,
             "PASSWORD": "",

@@ -12,7 +12,7 @@ from pathlib import Path
 import environ
 from csp.constants import NONE, SELF
 
-from config.database import OWNER_ALIAS, embedded_databases
+from config.database import ENGINE, OWNER_ALIAS, embedded_databases
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -114,6 +114,7 @@ else:
 for _alias, _database in DATABASES.items():
     _database.update(
         {
+            "ENGINE": ENGINE,
             # Each request runs in one transaction; the tenant middleware sets
             # the tenant inside it, so the setting ends with the request. The
             # owner alias serves no request.

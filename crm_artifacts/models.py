@@ -18,6 +18,7 @@ from django.db.models.fields.json import KT
 from django.db.models.lookups import Exact
 
 from crm_artifacts.fields import FIELDS_BY_KEY
+from tenancy.keys import TenantForeignKey
 from tenancy.models import TenantModel, TimestampedModel
 
 BATCH_ID_MAX_LENGTH = 64
@@ -119,7 +120,7 @@ class Artifact(TenantModel):
 
     created_at = models.DateTimeField(auto_now_add=True)
     # SET_NULL on both, as the source decided: the audit trail outlives them.
-    customer = models.ForeignKey(
+    customer = TenantForeignKey(
         Customer, null=True, blank=True, on_delete=models.SET_NULL, related_name="artifacts"
     )
     rm = models.ForeignKey(
@@ -228,7 +229,7 @@ class FollowUp(TenantModel):
     """A task for the RM, recorded by a workflow when a proposal is accepted."""
 
     created_at = models.DateTimeField(auto_now_add=True)
-    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="follow_ups")
+    customer = TenantForeignKey(Customer, on_delete=models.CASCADE, related_name="follow_ups")
     rm = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
@@ -236,7 +237,7 @@ class FollowUp(TenantModel):
         on_delete=models.SET_NULL,
         related_name="crm_follow_ups",
     )
-    artifact = models.ForeignKey(
+    artifact = TenantForeignKey(
         Artifact, null=True, blank=True, on_delete=models.SET_NULL, related_name="follow_ups"
     )
     workflow = models.CharField(max_length=100)

@@ -11,6 +11,7 @@ from django.db import models
 from django.utils import timezone
 
 from skills.models import Skill
+from tenancy.keys import TenantForeignKey
 from tenancy.models import TenantModel
 
 MESSAGE_MAX_LENGTH = 2000
@@ -44,12 +45,12 @@ class SkillMessage(TenantModel):
     to_user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="received_skill_messages"
     )
-    subject_skill = models.ForeignKey(
+    subject_skill = TenantForeignKey(
         Skill, on_delete=models.CASCADE, related_name="grouping_messages"
     )
     # Deleting the proposed parent keeps the message (history) but it can no
     # longer be accepted: services refuse with PARENT_GONE.
-    proposed_parent_skill = models.ForeignKey(
+    proposed_parent_skill = TenantForeignKey(
         Skill,
         null=True,
         blank=True,

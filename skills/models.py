@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models.functions import Lower
 
+from tenancy.keys import TenantForeignKey
 from tenancy.models import TenantModel, TimestampedModel
 
 NAME_MAX_LENGTH = 100
@@ -28,7 +29,7 @@ class Skill(TenantModel, TimestampedModel):
     description = models.TextField(blank=True, max_length=DESCRIPTION_MAX_LENGTH)
     # Deleting a parent lifts its children to the top level rather than
     # deleting a whole branch someone else authored.
-    parent = models.ForeignKey(
+    parent = TenantForeignKey(
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="children"
     )
 

@@ -18,6 +18,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from tenancy.keys import TenantForeignKey
 from tenancy.models import TenantModel, TimestampedModel
 
 TITLE_MAX_LENGTH = 200
@@ -106,7 +107,7 @@ class WorkshopStep(TenantModel, TimestampedModel):
         IN_PROGRESS = "in_progress", "In progress"
         DONE = "done", "Done"
 
-    workshop = models.ForeignKey(Workshop, on_delete=models.CASCADE, related_name="steps")
+    workshop = TenantForeignKey(Workshop, on_delete=models.CASCADE, related_name="steps")
     step_definition = models.ForeignKey(StepDefinition, on_delete=models.PROTECT, related_name="+")
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.NOT_STARTED)
 
@@ -134,7 +135,7 @@ class ChatMessage(TenantModel):
         ASSISTANT = "assistant", "Assistant"
         SYSTEM = "system", "System"
 
-    workshop_step = models.ForeignKey(
+    workshop_step = TenantForeignKey(
         WorkshopStep, on_delete=models.CASCADE, related_name="messages", db_index=False
     )
     # Semantic step id, denormalised as the source does (not a FK).
@@ -164,7 +165,7 @@ class StepArtifact(TenantModel):
     # One per workshop step (the unique constraint below, which includes the
     # tenant as the house rule requires); a ForeignKey rather than a
     # OneToOneField because the latter adds a unique on the step alone.
-    workshop_step = models.ForeignKey(
+    workshop_step = TenantForeignKey(
         WorkshopStep, on_delete=models.CASCADE, related_name="artifacts", db_index=False
     )
     step_id = models.CharField(max_length=STEP_ID_MAX_LENGTH)
@@ -189,7 +190,7 @@ class StepSummary(TenantModel):
     """A step's conversation condensed (long-term context tier)."""
 
     id = models.CharField(primary_key=True, max_length=40, default=new_summary_id, editable=False)
-    workshop_step = models.ForeignKey(
+    workshop_step = TenantForeignKey(
         WorkshopStep, on_delete=models.CASCADE, related_name="summaries", db_index=False
     )
     step_id = models.CharField(max_length=STEP_ID_MAX_LENGTH)
