@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 PORT ?= 8000
 
-.PHONY: run test install lint format check-rls clean-data bench bench-pages bench-scale bench-batch
+.PHONY: run test test-citus install lint format check-rls clean-data bench bench-pages bench-scale bench-batch
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is required, found " + sys.version' 
@@ -69,3 +69,9 @@ bench-batch: $(STAMP)
 
 clean-data:
 	rm -rf .data
+
+# The whole suite on a local Citus cluster (tools/citus.py): Citus 14 built into
+# the embedded PostgreSQL 18 when missing, a coordinator and two workers under
+# .data/citus, the serving role against the coordinator.
+test-citus: $(STAMP)
+	$(PY) -m tools.citus test $(PYTEST_ARGS)

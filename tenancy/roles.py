@@ -7,6 +7,8 @@ the owner role; everything else runs as the serving role on "default".
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from django.conf import settings
@@ -39,6 +41,31 @@ def new_owner_connection() -> Any:
     raw = wrapper.get_new_connection(wrapper.get_connection_params())
     raw.autocommit = True
     return raw
+
+
+# What makes a connection a given role on a given database.
+_CREDENTIALS = ("NAME", "USER", "PASSWORD", "HOST", "PORT", "OPTIONS")
+
+
+@contextmanager
+def as_owner(default: BaseDatabaseWrapper) -> Iterator[BaseDatabaseWrapper]:
+    """The "default" connection, connected as the owner role for the duration.
+
+    The same connection, not the "owner" alias: data migrations (ours and third
+    parties') write through "default" whatever --database says, and a second
+    connection would wait forever on the locks of the migrating one.
+    """
+    owner = settings.DATABASES[owner_alias()]  # refuses without an owner role
+    saved = {key: default.settings_dict.get(key) for key in _CREDENTIALS}
+    if not saved["USER"]:
+        raise CommandError("DATABASE_URL names no user: the serving role must be named.")
+    default.close()
+    default.settings_dict.update({key: owner.get(key) for key in _CREDENTIALS})
+    try:
+        yield default
+    finally:
+        default.close()
+        default.settings_dict.update(saved)
 
 
 def grant_serving_privileges(owner: BaseDatabaseWrapper, *, serving: str) -> None:

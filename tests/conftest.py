@@ -34,16 +34,23 @@ def django_db_setup(request, django_test_environment, django_db_blocker) -> Iter
     from django.test.utils import setup_databases, teardown_databases
 
     verbosity = request.config.option.verbose
+    # --reuse-db keeps the test database: `make test-citus` prepares it on every
+    # node beforehand (Django could create it on the coordinator only).
+    keepdb = request.config.getvalue("reuse_db")
     with django_db_blocker.unblock():
         created = setup_databases(
-            verbosity=verbosity, interactive=False, aliases={OWNER_ALIAS}, serialized_aliases=set()
+            verbosity=verbosity,
+            interactive=False,
+            keepdb=keepdb,
+            aliases={OWNER_ALIAS},
+            serialized_aliases=set(),
         )
         connections["default"].creation.set_as_test_mirror(connections[OWNER_ALIAS].settings_dict)
         connections["default"].close()
     yield
     with django_db_blocker.unblock():
         connections.close_all()
-        teardown_databases(created, verbosity=verbosity)
+        teardown_databases(created, verbosity=verbosity, keepdb=keepdb)
 
 
 @pytest.fixture

@@ -1,41 +1,32 @@
-"""`migrate` as the owner role, then the serving role's privileges on what it made."""
+"""`migrate` as the owner role, then on Citus the distribution of new tables, then
+the serving role's privileges on what it made."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from django.conf import settings
-from django.core.management.base import CommandError
 from django.core.management.commands import migrate
 from django.db import DEFAULT_DB_ALIAS, connections
 
-from tenancy.roles import grant_serving_privileges, owner_alias
-
-# What makes a connection a given role on a given database.
-_CREDENTIALS = ("NAME", "USER", "PASSWORD", "HOST", "PORT", "OPTIONS")
+from tenancy.citus import distribute
+from tenancy.roles import as_owner, grant_serving_privileges
 
 
 class Command(migrate.Command):
     help = (
-        "Apply migrations as the owner role (DATABASES['owner'], DATABASE_OWNER_URL), "
-        "then grant the serving role SELECT, INSERT, UPDATE and DELETE on every table."
+        "Apply migrations as the owner role (DATABASES['owner'], DATABASE_OWNER_URL); on "
+        "Citus distribute what is new (distribute_tables); then grant the serving role "
+        "SELECT, INSERT, UPDATE and DELETE on every table."
     )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        owner = settings.DATABASES[owner_alias()]  # refuses without an owner role
         # Migrations run on the "default" alias, connected as the owner for the
-        # duration: data migrations (ours and third parties') write through the
-        # default connection whatever --database says, and a second connection
-        # would wait forever on the locks of the migrating one.
+        # duration (tenancy.roles.as_owner says why).
         default = connections[DEFAULT_DB_ALIAS]
-        saved = {key: default.settings_dict.get(key) for key in _CREDENTIALS}
-        if not saved["USER"]:
-            raise CommandError("DATABASE_URL names no user: the serving role must be named.")
-        default.close()
-        default.settings_dict.update({key: owner.get(key) for key in _CREDENTIALS})
-        try:
+        serving = default.settings_dict.get("USER")
+        with as_owner(default):
             super().handle(*args, **{**options, "database": DEFAULT_DB_ALIAS})
-            grant_serving_privileges(default, serving=saved["USER"])
-        finally:
-            default.close()
-            default.settings_dict.update(saved)
+            # Before the grants: Citus gives new shards the table's privileges
+            # as they are when it distributes, and propagates later GRANTs.
+            distribute(default, say=lambda line: self.stdout.write(f"  Citus: {line}"))
+            grant_serving_privileges(default, serving=serving)
