@@ -19,7 +19,7 @@ from django.db.models.lookups import Exact
 
 from crm_artifacts.fields import FIELDS_BY_KEY
 from tenancy.keys import TenantForeignKey
-from tenancy.models import TenantModel, TimestampedModel
+from tenancy.models import TenantModel, TenantQuerySet, TimestampedModel
 
 BATCH_ID_MAX_LENGTH = 64
 
@@ -49,7 +49,7 @@ class Confidence:
     ALL = ("high", "medium", "low")
 
 
-class CustomerQuerySet(models.QuerySet["Customer"]):
+class CustomerQuerySet(TenantQuerySet["Customer"]):
     def of_rm(self, user) -> CustomerQuerySet:
         return self.filter(tenant_id=user.tenant_id, rm=user)
 
@@ -106,7 +106,7 @@ class Customer(TenantModel, TimestampedModel):
         ]
 
 
-class ArtifactQuerySet(models.QuerySet["Artifact"]):
+class ArtifactQuerySet(TenantQuerySet["Artifact"]):
     def pending(self) -> ArtifactQuerySet:
         return self.filter(status=ProfileEditStatus.PENDING)
 

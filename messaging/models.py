@@ -12,12 +12,12 @@ from django.utils import timezone
 
 from skills.models import Skill
 from tenancy.keys import TenantForeignKey
-from tenancy.models import TenantModel
+from tenancy.models import TenantModel, TenantQuerySet
 
 MESSAGE_MAX_LENGTH = 2000
 
 
-class SkillMessageQuerySet(models.QuerySet["SkillMessage"]):
+class SkillMessageQuerySet(TenantQuerySet["SkillMessage"]):
     def received_by(self, user) -> SkillMessageQuerySet:
         return self.filter(tenant_id=user.tenant_id, to_user=user)
 

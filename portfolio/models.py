@@ -10,7 +10,7 @@ from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVector, SearchVectorField
 from django.db import models
 
-from tenancy.models import TenantModel, TimestampedModel
+from tenancy.models import TenantModel, TenantQuerySet, TimestampedModel
 
 MAX_ARTIFACTS_PER_USER = 50
 TITLE_MAX_LENGTH = 200
@@ -36,7 +36,7 @@ class Category(models.TextChoices):
     OTHER = "other", "Other"
 
 
-class WorkArtifactQuerySet(models.QuerySet["WorkArtifact"]):
+class WorkArtifactQuerySet(TenantQuerySet["WorkArtifact"]):
     def owned_by(self, user) -> WorkArtifactQuerySet:
         # The tenant as well as the user: meaning is explicit and the planner
         # can combine it with the row-level security test.

@@ -5,13 +5,13 @@ from django.db import models
 from django.db.models.functions import Lower
 
 from tenancy.keys import TenantForeignKey
-from tenancy.models import TenantModel, TimestampedModel
+from tenancy.models import TenantModel, TenantQuerySet, TimestampedModel
 
 NAME_MAX_LENGTH = 100
 DESCRIPTION_MAX_LENGTH = 2000
 
 
-class SkillQuerySet(models.QuerySet["Skill"]):
+class SkillQuerySet(TenantQuerySet["Skill"]):
     def for_tenant(self, tenant_id: int) -> SkillQuerySet:
         return self.filter(tenant_id=tenant_id)
 

@@ -56,14 +56,18 @@ def would_create_cycle(*, skill: Skill, parent: Skill | None) -> bool:
         cursor.execute(
             f"""
             WITH RECURSIVE ancestors(id, parent_id) AS (
-                SELECT id, parent_id FROM {Skill._meta.db_table} WHERE id = %s
+                SELECT id, parent_id FROM {Skill._meta.db_table}
+                WHERE tenant_id = %(tenant)s AND id = %(parent)s
                 UNION
                 SELECT s.id, s.parent_id FROM {Skill._meta.db_table} s
                 JOIN ancestors a ON s.id = a.parent_id
+                WHERE s.tenant_id = %(tenant)s
             )
-            SELECT EXISTS (SELECT 1 FROM ancestors WHERE id = %s)
+            SELECT EXISTS (SELECT 1 FROM ancestors WHERE id = %(skill)s)
             """,
-            [parent.pk, skill.pk],
+            # The tenant in both halves: Citus runs a recursive CTE only on one
+            # shard, which it finds from the constant (RLS alone would agree).
+            {"tenant": skill.tenant_id, "parent": parent.pk, "skill": skill.pk},
         )
         return cursor.fetchone()[0]
 

@@ -18,11 +18,24 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
 
 from tenancy.models import Tenant
 from tenancy.rls import TENANT_SETTING
+
+# The tenant of the innermost tenant_context, as Python sees it: tenant models'
+# managers filter by it (tenancy.models.TenantManager), so every query names its
+# tenant and Citus routes it to one shard. The database's setting stays the
+# fence; this only mirrors it.
+_active_tenant: ContextVar[int | None] = ContextVar("active_tenant", default=None)
+
+
+def active_tenant_id() -> int | None:
+    """The tenant of the innermost tenant_context (None outside any)."""
+    return _active_tenant.get()
+
 
 # SET takes no bound parameters: the value is written into the statement, so
 # only a tenant id (digits) or nothing may ever be.
@@ -54,7 +67,11 @@ def tenant_context(tenant: Tenant | int, *, using: str = DEFAULT_DB_ALIAS) -> It
                 [TENANT_SETTING],
             )
             previous = cursor.fetchone()[0] or ""
-        yield
+        token = _active_tenant.set(_tenant_id(tenant))
+        try:
+            yield
+        finally:
+            _active_tenant.reset(token)
         if nested:
             # A savepoint release keeps transaction-local settings; put back
             # the outer value so the enclosing block keeps its tenant (or none).

@@ -97,17 +97,55 @@ class TimestampedModel(models.Model):
         abstract = True
 
 
+class TenantManager(models.Manager):
+    """Every query of a tenant model filters by the active tenant (tenant_context).
+
+    It changes no result: row-level security already shows only that tenant's
+    rows. It puts `tenant_id = <id>` in the query itself, which the policy's
+    expression is not: Citus routes a query to one shard only when it sees the
+    distribution column equal to a constant, and refuses FOR UPDATE, correlated
+    subqueries and some joins across shards. Outside any tenant context it adds
+    nothing, and the fence shows no rows.
+    """
+
+    def get_queryset(self) -> models.QuerySet:
+        from tenancy.context import active_tenant_id
+
+        queryset = super().get_queryset()
+        tenant_id = active_tenant_id()
+        return queryset if tenant_id is None else queryset.filter(tenant_id=tenant_id)
+
+
+class TenantQuerySet(models.QuerySet):
+    """Base of the tenant models' querysets: `as_manager()` gives a TenantManager."""
+
+    @classmethod
+    def as_manager(cls) -> TenantManager:
+        manager = TenantManager.from_queryset(cls)()
+        manager._built_with_as_manager = True
+        return manager
+
+    as_manager.queryset_only = True  # type: ignore[attr-defined]
+
+
 class TenantModel(models.Model):
     """Base for every tenant-owned table.
 
     The migration that creates a subclass's table must also run
-    `tenancy.rls.EnableTenantRLS`; `manage.py check_rls` fails otherwise.
+    `tenancy.rls.EnableTenantRLS` (`manage.py check_rls` fails otherwise) and
+    `tenancy.keys.TenantKeys`; references to other tenant models are
+    `tenancy.keys.TenantForeignKey`s.
     """
 
     tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="+")
 
+    objects = TenantManager()
+
     class Meta:
         abstract = True
+        # Related-object access and Model.save() use the base manager: they
+        # filter by the tenant too.
+        base_manager_name = "objects"
 
 
 class LoginThrottle(models.Model):

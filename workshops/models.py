@@ -19,7 +19,7 @@ from django.db import models
 from django.utils import timezone
 
 from tenancy.keys import TenantForeignKey
-from tenancy.models import TenantModel, TimestampedModel
+from tenancy.models import TenantModel, TenantQuerySet, TimestampedModel
 
 TITLE_MAX_LENGTH = 200
 STEP_ID_MAX_LENGTH = 50
@@ -75,7 +75,7 @@ class StepDefinition(models.Model):
         return self.name
 
 
-class WorkshopQuerySet(models.QuerySet["Workshop"]):
+class WorkshopQuerySet(TenantQuerySet["Workshop"]):
     def owned_by(self, user) -> WorkshopQuerySet:
         return self.filter(tenant_id=user.tenant_id, owner=user)
 
