@@ -10,7 +10,9 @@ from __future__ import annotations
 
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Value
 from django.db.models.functions import Coalesce, Now
+from django.utils import timezone
 
 from messaging.models import MESSAGE_MAX_LENGTH, SkillMessage
 from messaging.selectors import messages_for_user, sent_messages_for_user, unread_count
@@ -142,8 +144,10 @@ def _answer(*, message: SkillMessage, status: str) -> SkillMessage:
     """Move a pending message to `status`; answering also marks it read."""
     # Conditional on the status: even without the row lock, only one
     # answer can ever leave "pending".
+    # The time as a value, not the database's now(): Citus refuses a function
+    # that is not IMMUTABLE inside COALESCE in an UPDATE of a distributed table.
     changed = SkillMessage.objects.filter(pk=message.pk, status=SkillMessage.Status.PENDING).update(
-        status=status, read_at=Coalesce("read_at", Now())
+        status=status, read_at=Coalesce("read_at", Value(timezone.now()))
     )
     if changed != 1:
         raise ValidationError(ALREADY_ANSWERED.format(status="answered"))

@@ -20,12 +20,26 @@ nothing.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
 from django.db import models, transaction
 
 from tenancy.rls import TENANT_COLUMN, tenant_models
+
+_SHARD_SUFFIX = re.compile(r"_\d+$")
+
+
+def violated_constraint(error: Exception) -> str:
+    """The name of the constraint an IntegrityError names, as the schema has it.
+
+    On Citus the error comes from a shard, whose constraints carry the shard's
+    id as a suffix ("…_unique_102008"); it is removed. Compare the result with
+    names of our own making, which never end in "_<digits>".
+    """
+    name = getattr(getattr(error.__cause__, "diag", None), "constraint_name", None) or ""
+    return _SHARD_SUFFIX.sub("", name)
 
 
 def is_citus(connection: Any) -> bool:

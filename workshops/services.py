@@ -21,6 +21,7 @@ from django.db.models import F, Model
 
 from assistant import Assistant, AssistantError, Message
 from assistant.tokens import count_tokens
+from tenancy.citus import violated_constraint
 from tenancy.models import User
 from tenancy.text import UNSTORABLE_TEXT, is_storable, is_storable_json
 from workshops.context import REPLY_BUDGET_TOKENS, build_step_context
@@ -266,8 +267,7 @@ def _versioned_save(
                     **values,
                 )
         except IntegrityError as error:
-            constraint = getattr(getattr(error.__cause__, "diag", None), "constraint_name", "")
-            if not constraint or not constraint.endswith("_workshop_step_id_unique"):
+            if not violated_constraint(error).endswith("_workshop_step_id_unique"):
                 raise
     elif rows.filter(version=expected_version).update(**values, version=F("version") + 1):
         return rows.get()

@@ -18,7 +18,9 @@ from django.db import connection
 from django.db.models import Model
 from django.test import Client
 
+from tenancy.citus import is_citus
 from tenancy.models import User
+from tenancy.rls import tenant_models
 from tenancy.roles import new_owner_connection
 
 # The apps' own fixtures (bob's customer and batches, alice's workshop, skills),
@@ -49,12 +51,24 @@ class WriteLog:
     # Tables, functions and triggers are the owner role's to create (the serving
     # role may not); the trigger's inserts and the counts run as the serving role.
     def install(self) -> None:
+        serving = connection.settings_dict["USER"]
         with new_owner_connection() as owner, owner.cursor() as cursor:
-            cursor.execute(f"CREATE TABLE {self.table} (tbl text NOT NULL, row_id text NOT NULL)")
+            cursor.execute(
+                f"CREATE TABLE {self.table} "
+                "(tenant_id bigint NOT NULL, tbl text NOT NULL, row_id text NOT NULL)"
+            )
+            if is_citus(owner):
+                # Colocated with the tenant tables: the trigger runs on a shard of
+                # the watched table and writes to the log's shard on the same node.
+                cursor.execute(
+                    "SELECT create_distributed_table(%s, 'tenant_id', colocate_with => %s)",
+                    [self.table, tenant_models()[0]._meta.db_table],
+                )
+            cursor.execute(f"GRANT SELECT, INSERT ON {self.table} TO {serving}")
             cursor.execute(
                 f"""CREATE FUNCTION {self.table}_log() RETURNS trigger LANGUAGE plpgsql AS $$
                 BEGIN
-                    INSERT INTO {self.table} VALUES (TG_TABLE_NAME, NEW.id::text);
+                    INSERT INTO {self.table} VALUES (NEW.tenant_id, TG_TABLE_NAME, NEW.id::text);
                     RETURN NEW;
                 END $$"""
             )
@@ -62,6 +76,10 @@ class WriteLog:
     def watch(self, model: type[Model]) -> None:
         db_table = model._meta.db_table
         with new_owner_connection() as owner, owner.cursor() as cursor:
+            if is_citus(owner):
+                # Citus runs a trigger on each shard; it is safe here because the
+                # log is colocated (install), which Citus cannot check itself.
+                cursor.execute("SET citus.enable_unsafe_triggers TO on")
             cursor.execute(
                 f"CREATE TRIGGER {self.table}_log AFTER UPDATE ON {db_table} "
                 f"FOR EACH ROW EXECUTE FUNCTION {self.table}_log()"

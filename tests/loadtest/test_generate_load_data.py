@@ -15,7 +15,13 @@ from tenancy.context import tenant_context
 from tenancy.models import Tenant, User
 from workshops.models import StepArtifact, StepSummary, Workshop
 
-pytestmark = pytest.mark.django_db
+pytestmark = [
+    pytest.mark.django_db,
+    pytest.mark.single_node(
+        "generate_load_data writes with INSERT … SELECT generate_series, which Citus runs "
+        "as COPY, and Citus refuses COPY under row-level security"
+    ),
+]
 
 TINY = {
     "users_per_tenant": 2,

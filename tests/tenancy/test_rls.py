@@ -70,9 +70,11 @@ def test_insert_with_no_tenant_set_is_refused(alice):
 
 def test_update_cannot_move_a_row_to_another_tenant(alice, carol):
     skill = SkillFactory(author=alice)
+    # The policy's WITH CHECK refuses it; on Citus the distribution column cannot
+    # change at all, which is refused before the policy is asked.
     with (
         tenant_context(alice.tenant),
-        pytest.raises(DatabaseError, match="row-level security"),
+        pytest.raises(DatabaseError, match=r"row-level security|partition value of rows"),
         transaction.atomic(),
         connection.cursor() as cursor,
     ):

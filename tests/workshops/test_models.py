@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import pytest
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from jsonschema import Draft202012Validator
 
 from tests.workshops.conftest import make_workshop
@@ -129,14 +129,12 @@ def test_deleting_a_step_deletes_its_artifact_and_summary(alice, step, in_tenant
         assert not StepSummary.objects.exists()
 
 
+# Committed for real: the foreign key is checked at commit (deferred), and on
+# Citus on the workers, where SET CONSTRAINTS does not reach.
+@pytest.mark.django_db(transaction=True)
 def test_a_step_definition_in_use_cannot_be_deleted(workshop):
     # Row-level security hides the steps from this (tenant-less) query, so the
-    # ORM's PROTECT does not see them; the database's FK still refuses (deferred
-    # to commit, so made immediate here).
-    def delete_now() -> None:
-        with transaction.atomic(), connection.cursor() as cursor:
-            StepDefinition.objects.filter(pk="challenge").delete()
-            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-
-    with pytest.raises(IntegrityError):
-        delete_now()
+    # ORM's PROTECT does not see them; the database's FK still refuses.
+    with pytest.raises(IntegrityError), transaction.atomic():
+        StepDefinition.objects.filter(pk="challenge").delete()
+    assert StepDefinition.objects.filter(pk="challenge").exists()
