@@ -29,6 +29,7 @@ from django.db import models, transaction
 from tenancy.rls import TENANT_COLUMN, tenant_models
 
 _SHARD_SUFFIX = re.compile(r"_\d+$")
+_CONSTRAINT_IN_MESSAGE = re.compile(r'violates (?:unique|foreign key|check) constraint "([^"]+)"')
 
 
 def violated_constraint(error: Exception) -> str:
@@ -38,7 +39,11 @@ def violated_constraint(error: Exception) -> str:
     id as a suffix ("…_unique_102008"); it is removed. Compare the result with
     names of our own making, which never end in "_<digits>".
     """
-    name = getattr(getattr(error.__cause__, "diag", None), "constraint_name", None) or ""
+    name = getattr(getattr(error.__cause__, "diag", None), "constraint_name", None)
+    if not name:
+        # Citus relays a worker's error without its fields, message only.
+        found = _CONSTRAINT_IN_MESSAGE.search(str(error))
+        name = found.group(1) if found else ""
     return _SHARD_SUFFIX.sub("", name)
 
 

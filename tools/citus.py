@@ -134,18 +134,22 @@ def start() -> list[Cluster]:
         if not node.is_running():
             node.start()
     say(f"coordinator on 127.0.0.1:{COORDINATOR_PORT}, workers on the next two ports")
-    for database in (DATABASE, TEST_DATABASE):
-        prepare_database(cluster, database)
+    prepare_database(cluster, DATABASE)
+    # A new test database every run, as Django's test runner would make.
+    prepare_database(cluster, TEST_DATABASE, fresh=True)
     return cluster
 
 
-def prepare_database(cluster: list[Cluster], database: str) -> None:
-    """On every node the two roles, `database` with the citus extension; on the
-    coordinator the node registrations (Citus keeps them per database)."""
+def prepare_database(cluster: list[Cluster], database: str, *, fresh: bool = False) -> None:
+    """On every node the two roles, `database` (dropped first when `fresh`) with
+    the citus extension; on the coordinator the node registrations (Citus keeps
+    them per database)."""
     coordinator, *workers = cluster
     for node in cluster:
         with node.connect_as_superuser() as conn:
             conn.autocommit = True
+            if fresh:
+                conn.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
             create_roles(conn, owner=OWNER_ROLE, serving=APP_ROLE, database=database)
             # SET LOCAL reaches the workers only with this (tenancy/context.py).
             conn.execute(f"ALTER ROLE {APP_ROLE} SET citus.propagate_set_commands = 'local'")

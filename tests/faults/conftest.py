@@ -20,7 +20,6 @@ from django.test import Client
 
 from tenancy.citus import is_citus
 from tenancy.models import User
-from tenancy.rls import tenant_models
 from tenancy.roles import new_owner_connection
 
 # The apps' own fixtures (bob's customer and batches, alice's workshop, skills),
@@ -41,74 +40,104 @@ class WriteLog:
     A trigger sees every write whichever path made it (ORM, raw SQL, a bulk
     update) and its log row commits or rolls back with the write itself, so
     "written once" means once in the database, not once in our code.
+
+    On Citus the trigger runs on the shards, on the workers: each worker keeps
+    a plain log table of its own, written by the trigger in the shard's own
+    local transaction (Citus commits it with the rest), and the count adds the
+    workers' counts up. Citus creates triggers on distributed tables only with
+    citus.enable_unsafe_triggers; it is safe here because the trigger touches
+    nothing but its node's own log.
     """
 
     table = "faults_row_writes"
 
     def __init__(self) -> None:
         self.watched: list[str] = []
+        self.citus = False
+
+    def _owner_run(self, cursor: Any, statement: str) -> None:
+        """Run `statement` as the owner here and, on Citus, on every worker too."""
+        cursor.execute(statement)
+        if self.citus:
+            # A worker refuses DDL that Citus would propagate; these stay local.
+            local = f"SET citus.enable_ddl_propagation TO off; {statement}"
+            cursor.execute(
+                "SELECT bool_and(success), string_agg(result, '; ') "
+                "FROM run_command_on_workers(%s)",
+                [local],
+            )
+            succeeded, results = cursor.fetchone()
+            assert succeeded, results
 
     # Tables, functions and triggers are the owner role's to create (the serving
     # role may not); the trigger's inserts and the counts run as the serving role.
     def install(self) -> None:
         serving = connection.settings_dict["USER"]
         with new_owner_connection() as owner, owner.cursor() as cursor:
-            cursor.execute(
-                f"CREATE TABLE {self.table} "
-                "(tenant_id bigint NOT NULL, tbl text NOT NULL, row_id text NOT NULL)"
+            self.citus = is_citus(owner)
+            if self.citus:
+                # Plain tables on each node, not Citus's: no propagation.
+                cursor.execute("SET citus.enable_ddl_propagation TO off")
+            self._owner_run(
+                cursor, f"CREATE TABLE {self.table} (tbl text NOT NULL, row_id text NOT NULL)"
             )
-            if is_citus(owner):
-                # Colocated with the tenant tables: the trigger runs on a shard of
-                # the watched table and writes to the log's shard on the same node.
-                cursor.execute(
-                    "SELECT create_distributed_table(%s, 'tenant_id', colocate_with => %s)",
-                    [self.table, tenant_models()[0]._meta.db_table],
-                )
-            cursor.execute(f"GRANT SELECT, INSERT ON {self.table} TO {serving}")
-            cursor.execute(
+            self._owner_run(cursor, f"GRANT SELECT, INSERT ON {self.table} TO {serving}")
+            self._owner_run(
+                cursor,
                 f"""CREATE FUNCTION {self.table}_log() RETURNS trigger LANGUAGE plpgsql AS $$
                 BEGIN
-                    INSERT INTO {self.table} VALUES (NEW.tenant_id, TG_TABLE_NAME, NEW.id::text);
+                    -- On Citus the table is a shard, named with its id: drop it.
+                    INSERT INTO {self.table}
+                    VALUES (regexp_replace(TG_TABLE_NAME, '_[0-9]+$', ''), NEW.id::text);
                     RETURN NEW;
-                END $$"""
+                END $$""",
             )
+
+    def _trigger_ddl(self, statement: str) -> None:
+        with new_owner_connection() as owner, owner.cursor() as cursor:
+            if self.citus:
+                cursor.execute("SET citus.enable_unsafe_triggers TO on")
+            cursor.execute(statement)
 
     def watch(self, model: type[Model]) -> None:
         db_table = model._meta.db_table
-        with new_owner_connection() as owner, owner.cursor() as cursor:
-            if is_citus(owner):
-                # Citus runs a trigger on each shard; it is safe here because the
-                # log is colocated (install), which Citus cannot check itself.
-                cursor.execute("SET citus.enable_unsafe_triggers TO on")
-            cursor.execute(
-                f"CREATE TRIGGER {self.table}_log AFTER UPDATE ON {db_table} "
-                f"FOR EACH ROW EXECUTE FUNCTION {self.table}_log()"
-            )
+        self._trigger_ddl(
+            f"CREATE TRIGGER {self.table}_log AFTER UPDATE ON {db_table} "
+            f"FOR EACH ROW EXECUTE FUNCTION {self.table}_log()"
+        )
         self.watched.append(db_table)
 
     def __call__(self, obj: Model) -> int:
         """How many committed UPDATEs hit `obj`'s row since `watch`."""
+        query = f"SELECT count(*) FROM {self.table} WHERE tbl = %s AND row_id = %s"
+        params = [obj._meta.db_table, str(obj.pk)]
         with connection.cursor() as cursor:
+            if not self.citus:
+                cursor.execute(query, params)
+                return cursor.fetchone()[0]
+            literal = query.replace("%s", "{}").format(*(f"'{p}'" for p in params))
             cursor.execute(
-                f"SELECT count(*) FROM {self.table} WHERE tbl = %s AND row_id = %s",
-                [obj._meta.db_table, str(obj.pk)],
+                "SELECT coalesce(sum(result::bigint), 0) FROM run_command_on_workers(%s)",
+                [literal],
             )
-            return cursor.fetchone()[0]
+            return int(cursor.fetchone()[0])
 
     def remove(self) -> None:
+        for db_table in self.watched:
+            self._trigger_ddl(f"DROP TRIGGER IF EXISTS {self.table}_log ON {db_table}")
         with new_owner_connection() as owner, owner.cursor() as cursor:
-            for db_table in self.watched:
-                cursor.execute(f"DROP TRIGGER IF EXISTS {self.table}_log ON {db_table}")
-            cursor.execute(f"DROP FUNCTION IF EXISTS {self.table}_log() CASCADE")
-            cursor.execute(f"DROP TABLE IF EXISTS {self.table}")
+            if self.citus:
+                cursor.execute("SET citus.enable_ddl_propagation TO off")
+            self._owner_run(cursor, f"DROP FUNCTION IF EXISTS {self.table}_log() CASCADE")
+            self._owner_run(cursor, f"DROP TABLE IF EXISTS {self.table}")
 
 
 @pytest.fixture
 def row_writes(transactional_db) -> Iterator[WriteLog]:
     """`row_writes.watch(Customer)`, then `row_writes(customer)` is its committed writes."""
     log = WriteLog()
-    log.install()
     try:
+        log.install()
         yield log
     finally:
         log.remove()
