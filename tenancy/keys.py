@@ -79,6 +79,11 @@ def keys_sql(model: type[models.Model], qn) -> list[str]:
 
 
 def foreign_keys_sql(model: type[models.Model], qn) -> list[str]:
+    # Checked at each statement, not deferred to commit as Django's own keys
+    # are: our services write parents before children and Django deletes
+    # children first, and on Citus a deferred check fails inside the two-phase
+    # commit, where it can only be reported as "could not commit transaction"
+    # instead of naming the key.
     table = model._meta.db_table
     statements = []
     for field in tenant_foreign_keys(model):
@@ -86,8 +91,7 @@ def foreign_keys_sql(model: type[models.Model], qn) -> list[str]:
         statements.append(
             f"ALTER TABLE {qn(table)} ADD CONSTRAINT {qn(foreign_key_name(table, field.column))} "
             f"FOREIGN KEY ({TENANT_COLUMN}, {qn(field.column)}) "
-            f"REFERENCES {qn(target.db_table)} ({TENANT_COLUMN}, {qn(target.pk.column)}) "
-            "DEFERRABLE INITIALLY DEFERRED"
+            f"REFERENCES {qn(target.db_table)} ({TENANT_COLUMN}, {qn(target.pk.column)})"
         )
     return statements
 

@@ -18,8 +18,7 @@ pytestmark = pytest.mark.django_db
 TENANT_MODELS = tenant_models()
 
 
-# Committed for real: the keys are checked at commit (deferred, as Django makes
-# them), and Citus checks them on the worker, where SET CONSTRAINTS does not reach.
+# Committed for real, so nothing of the test's own transaction hides the refusal.
 @pytest.mark.django_db(transaction=True)
 def test_a_raw_insert_referencing_another_tenants_row_is_refused(alice, carol):
     """RLS lets the row in (its own tenant_id is alice's); the composite foreign
