@@ -6,12 +6,15 @@ EXPLAINed with sequential scans discouraged; see tests/utils.assert_uses_index.
 
 from __future__ import annotations
 
+import datetime
+
 import pytest
 
 from crm_artifacts.models import Artifact, Customer
 from crm_artifacts.selectors import customers_of
 from messaging.models import SkillMessage
 from portfolio.models import WorkArtifact
+from portfolio.selectors import SORT_CHOICES, artifact_list_queryset
 from skills.models import Skill
 from tests.utils import assert_uses_index
 from workshops.models import ChatMessage, Workshop
@@ -69,3 +72,16 @@ def test_portfolio_and_skills_lists_use_indexes(alice, in_tenant):
         assert_uses_index(
             Skill.objects.for_tenant(alice.tenant_id).order_by("name"), "skills_skill"
         )
+
+
+@pytest.mark.parametrize("sort", SORT_CHOICES)
+def test_portfolio_list_sorted_and_filtered_uses_an_index(alice, in_tenant, sort):
+    with in_tenant(alice):
+        qs = artifact_list_queryset(
+            user=alice,
+            sort=sort,
+            category="email",
+            date_from=datetime.date(2020, 1, 1),
+            date_to=datetime.date(2022, 1, 1),
+        )
+        assert_uses_index(qs, "portfolio_workartifact")
