@@ -211,27 +211,18 @@ def _titles(response) -> list[str]:
     ],
 )
 def test_the_list_sorts_by_each_column(alice_client, alice, sort, expected):
-    WorkArtifactFactory(
-        user=alice,
-        title="Alpha",
-        category="script",
-        artifact_date=D(2022, 1, 1),
-        estimated_hours_saved=None,
-    )
-    WorkArtifactFactory(
-        user=alice,
-        title="Beta",
-        category="document",
-        artifact_date=D(2023, 1, 1),
-        estimated_hours_saved=2,
-    )
-    WorkArtifactFactory(
-        user=alice,
-        title="Gamma",
-        category="email",
-        artifact_date=D(2020, 1, 1),
-        estimated_hours_saved=9,
-    )
+    for title, category, day, hours in [
+        ("Alpha", "script", D(2022, 1, 1), None),
+        ("Beta", "document", D(2023, 1, 1), 2),
+        ("Gamma", "email", D(2020, 1, 1), 9),
+    ]:
+        WorkArtifactFactory(
+            user=alice,
+            title=title,
+            category=category,
+            artifact_date=day,
+            estimated_hours_saved=hours,
+        )
     response = alice_client.get("/portfolio/", {"sort": sort})
     assert response.status_code == 200
     assert [t for t in _titles(response) if t in {"Alpha", "Beta", "Gamma"}] == expected
