@@ -7,6 +7,7 @@ from functools import partial
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.forms.utils import pretty_name
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.template.defaultfilters import pluralize
@@ -192,7 +193,7 @@ def _save(
     totals = None if artifact else selectors.totals(user=request.user)
     context = {"form": form, "artifact": artifact, "totals": totals, "field": field}
     if field:
-        context["field_label"] = ArtifactForm.base_fields[field].label or field
+        context["field_label"] = ArtifactForm.base_fields[field].label or pretty_name(field)
     return render(request, template, context)
 
 

@@ -423,3 +423,21 @@ def test_the_upload_cap_holds_per_request_and_reports_each_file(
     assert response.text.count('class="ok"') == 1
     assert "larger than" in response.text
     assert _count(alice, in_tenant) == 1
+
+
+# --- the chart on the page --------------------------------------------------------------
+
+
+def test_the_chart_says_its_range_and_totals_the_rest(alice_client, alice):
+    WorkArtifactFactory(user=alice, artifact_date=D(2010, 1, 1), estimated_hours_saved=5)
+    WorkArtifactFactory(user=alice, artifact_date=D(2022, 1, 1), estimated_hours_saved=3)
+    WorkArtifactFactory(user=alice, artifact_date=D(2023, 6, 1), estimated_hours_saved=1)
+    WorkArtifactFactory(user=alice, artifact_date=D(2999, 1, 1), estimated_hours_saved=2)
+    page = alice_client.get("/portfolio/").text
+    assert 'data-testid="hours-total">11<' in page
+    assert "Jul 2021 to Jun 2023: 4 hours" in page
+    assert "Earlier: 5 hours." in page
+    assert "Dated after today (check those dates): 2 hours." in page
+    assert 'class="gridline"' in page
+    assert '<text class="value"' in page
+    assert 'class="chart-rows"' in page  # the narrow-screen list of the same figures
