@@ -16,6 +16,7 @@ from messaging.models import SkillMessage
 from portfolio.models import WorkArtifact
 from portfolio.selectors import SORT_CHOICES, artifact_list_queryset
 from skills.models import Skill
+from skills.selectors import SUGGESTION_COUNTS_SQL
 from tests.utils import assert_uses_index
 from workshops.models import ChatMessage, Workshop
 from workshops.selectors import workshop_list
@@ -85,3 +86,21 @@ def test_portfolio_list_sorted_and_filtered_uses_an_index(alice, in_tenant, sort
             date_to=datetime.date(2022, 1, 1),
         )
         assert_uses_index(qs, "portfolio_workartifact")
+
+
+class _RawSQL:
+    """What assert_uses_index reads from a queryset, for a statement written in SQL."""
+
+    def __init__(self, sql: str, params: list) -> None:
+        self.query = self
+        self._sql, self._params = sql, params
+
+    def sql_with_params(self) -> tuple[str, list]:
+        return self._sql, self._params
+
+
+def test_skill_artifact_counts_read_the_tenants_artifacts_through_an_index(alice, in_tenant):
+    with in_tenant(alice):
+        assert_uses_index(
+            _RawSQL(SUGGESTION_COUNTS_SQL, [alice.tenant_id]), "portfolio_workartifact"
+        )

@@ -241,7 +241,7 @@ def test_the_list_filters_by_category_and_date_range(alice_client, alice):
     params = {"category": "email", "date_from": "2020-01-01", "date_to": "2022-12-31"}
     response = alice_client.get("/portfolio/", params)
     assert _titles(response) == ["New email"]
-    assert "1 artifact match" in response.text
+    assert "1 artifact matches" in response.text
     # The filters stay in the URL: the sort links carry them along.
     assert "category=email" in response.text.split('class="sort-link"')[1]
     assert 'value="2020-01-01"' in response.text
