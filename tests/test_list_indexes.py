@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime
 
 import pytest
+from django.db.models import Q
 
 from crm_artifacts.models import Artifact, Customer
 from crm_artifacts.selectors import customers_of
@@ -103,4 +104,22 @@ def test_skill_artifact_counts_read_the_tenants_artifacts_through_an_index(alice
     with in_tenant(alice):
         assert_uses_index(
             _RawSQL(SUGGESTION_COUNTS_SQL, [alice.tenant_id]), "portfolio_workartifact"
+        )
+
+
+def test_messaging_filters_and_the_badge_use_indexes(alice, in_tenant):
+    with in_tenant(alice):
+        for qs in [
+            SkillMessage.objects.received_by(alice).pending().order_by("-created_at", "-id"),
+            SkillMessage.objects.sent_by(alice).answered().order_by("-created_at", "-id"),
+            SkillMessage.objects.sent_by(alice).outcome_unseen(),
+        ]:
+            assert_uses_index(qs, "messaging_skillmessage")
+        # The badge's OR: on tables this small the planner picks any of the
+        # tenant-leading indexes; the point is that none is a table scan.
+        assert_uses_index(
+            SkillMessage.objects.filter(tenant_id=alice.tenant_id).filter(
+                Q(to_user=alice, read_at__isnull=True) | Q(from_user=alice, proposer_unread=True)
+            ),
+            "messaging_skillmessage",
         )
