@@ -90,6 +90,11 @@ class ArtifactForm(forms.Form):
             keep &= {*self.data.keys(), *self.files.keys()}
         self.fields = {name: field for name, field in self.fields.items() if name in keep}
         self.partial = partial
+        if only is not None:
+            # One field edited in place: the cursor goes straight to it (htmx
+            # honours autofocus in swapped content).
+            for field in self.fields.values():
+                field.widget.attrs["autofocus"] = True
         if "artifact_date" in self.fields:
             _limit_dates(self.fields["artifact_date"])
 

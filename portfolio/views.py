@@ -3,6 +3,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from functools import partial
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -80,10 +81,22 @@ def artifact_list(request: HttpRequest) -> HttpResponse:
     }
     fragment = request.htmx and _LIST_FRAGMENTS.get(request.htmx.target or "")
     if fragment:
-        return render(request, fragment, context)
+        response = render(request, fragment, context)
+        # The address bar gets the filters that do something, not every empty field.
+        response["HX-Push-Url"] = _canonical_url(request)
+        return response
     context["totals"] = selectors.totals(user=request.user)
     context["chart"] = month_bars(selectors.hours_by_month(user=request.user))
     return render(request, "portfolio/list.html", context)
+
+
+def _canonical_url(request: HttpRequest) -> str:
+    kept = [
+        (key, value)
+        for key, value in request.GET.items()
+        if value and not (key == "sort" and value == selectors.DEFAULT_SORT)
+    ]
+    return request.path + (f"?{urlencode(kept)}" if kept else "")
 
 
 def _download(response: HttpResponse, file_name: str) -> HttpResponse:

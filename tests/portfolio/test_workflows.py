@@ -441,3 +441,21 @@ def test_the_chart_says_its_range_and_totals_the_rest(alice_client, alice):
     assert 'class="gridline"' in page
     assert '<text class="value"' in page
     assert 'class="chart-rows"' in page  # the narrow-screen list of the same figures
+
+
+def test_htmx_list_requests_push_only_the_filters_that_do_something(alice_client, alice):
+    params = {"q": "board", "category": "", "date_from": "", "sort": "-date"}
+    response = alice_client.get(
+        "/portfolio/", params, HTTP_HX_REQUEST="true", HTTP_HX_TARGET="artifact-results"
+    )
+    assert response["HX-Push-Url"] == "/portfolio/?q=board"
+    response = alice_client.get(
+        "/portfolio/", {"sort": "-date"}, HTTP_HX_REQUEST="true", HTTP_HX_TARGET="artifact-results"
+    )
+    assert response["HX-Push-Url"] == "/portfolio/"
+
+
+def test_a_field_edited_in_place_takes_the_focus(alice_client, alice, create):
+    artifact = create(alice)
+    form = alice_client.get(f"/portfolio/{artifact.pk}/edit/?field=title", HTTP_HX_REQUEST="true")
+    assert "autofocus" in form.text
