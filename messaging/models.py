@@ -74,7 +74,8 @@ class SkillMessage(TenantModel):
     # Set when the author answers, cleared when the proposer has seen the
     # outcome: the proposer's notification. A flag rather than a timestamp so
     # answers given before it existed do not all turn up as news at once.
-    proposer_unread = models.BooleanField(default=False)
+    # A database default too: rows written in SQL (loadtest/sql.py) need none.
+    proposer_unread = models.BooleanField(default=False, db_default=False)
 
     objects = SkillMessageQuerySet.as_manager()
 

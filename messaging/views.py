@@ -59,15 +59,15 @@ def inbox(request: HttpRequest) -> HttpResponse:
     return render(request, "messaging/inbox.html", {"page": page, "box": box, "status": status})
 
 
-# What each button does, which box its messages are found in (the recipient
-# answers from the inbox, the proposer acts from the sent box), and what a
-# plain request is told afterwards.
+# What each button does, what a plain request is told afterwards, and which
+# box its messages are found in (the recipient answers from the inbox, the
+# proposer acts from the sent box).
 ACTIONS: dict[str, tuple[Callable[..., SkillMessage], str, str]] = {
-    "read": (services.mark_read, "inbox", "Marked as read."),
-    "accept": (services.accept, "inbox", "Accepted: the skill is grouped under its new parent."),
-    "decline": (services.decline, "inbox", "Declined: the skill stays where it was."),
-    "withdraw": (services.withdraw, "sent", "Withdrawn: the proposal is no longer pending."),
-    "seen": (services.mark_outcome_seen, "sent", "Marked as seen."),
+    "read": (services.mark_read, "Marked as read.", "inbox"),
+    "accept": (services.accept, "Accepted: the skill is grouped under its new parent.", "inbox"),
+    "decline": (services.decline, "Declined: the skill stays where it was.", "inbox"),
+    "withdraw": (services.withdraw, "Withdrawn: the proposal is no longer pending.", "sent"),
+    "seen": (services.mark_outcome_seen, "Marked as seen.", "sent"),
 }
 
 
@@ -75,7 +75,7 @@ ACTIONS: dict[str, tuple[Callable[..., SkillMessage], str, str]] = {
 @require_POST
 def message_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     """POST /messages/<id>/<action>/: the row back to htmx, else a redirect to its box."""
-    service, box, done = ACTIONS[action]
+    service, done, box = ACTIONS[action]
     # Only the user's own messages (received or sent, as the action needs)
     # are found: anyone else gets a 404, the same answer as another tenant's id.
     mine = SkillMessage.objects.received_by if box == "inbox" else SkillMessage.objects.sent_by
