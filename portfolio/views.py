@@ -160,7 +160,8 @@ def artifact_detail(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
     field = _field_param(request)
     if field and request.htmx:  # "Cancel" on a field edited in place: its value again
         artifact = _mine(request, pk)
-        return render(request, "portfolio/detail.html#field", {"artifact": artifact, "name": field})
+        context = {"artifact": artifact, "name": field, "refocus": True}
+        return render(request, "portfolio/detail.html#field", context)
     artifact = _mine(request, pk, heavy=True)
     selectors.attach_suggested_skills([artifact], tenant_id=request.user.tenant_id)
     context = {"artifact": artifact, "fields": EDITABLE_FIELDS[1:]}
@@ -225,7 +226,13 @@ def _edit_in_place(
     if saved is not None and field == "file":
         # A new file changes the text and the suggestions below too.
         return HttpResponseClientRefresh()
-    context = {"artifact": saved or artifact, "name": field, "editing": saved is None, "form": form}
+    context = {
+        "artifact": saved or artifact,
+        "name": field,
+        "editing": saved is None,
+        "form": form,
+        "refocus": True,
+    }
     return render(request, "portfolio/detail.html#field", context)
 
 

@@ -35,6 +35,7 @@ def test_alice_changes_one_field_in_place_and_nothing_else(page, live_server, lo
     field.fill("7.5")
     page.locator("#field-estimated_hours_saved").get_by_role("button", name="Save").click()
     expect(page.get_by_test_id("hours")).to_have_text("7.5")
+    expect(page.get_by_role("link", name="Change hours")).to_be_focused()  # back where it was
 
     page.get_by_role("link", name="Change title").click()
     page.locator("#field-title input[name=title]").fill("")
