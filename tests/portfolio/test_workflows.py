@@ -459,3 +459,21 @@ def test_a_field_edited_in_place_takes_the_focus(alice_client, alice, create):
     artifact = create(alice)
     form = alice_client.get(f"/portfolio/{artifact.pk}/edit/?field=title", HTTP_HX_REQUEST="true")
     assert "autofocus" in form.text
+
+
+# --- the date rule on every path ---------------------------------------------------------
+
+
+def test_the_admin_refuses_a_future_date(admin_client, alice, in_tenant):
+    form = {
+        "user": alice.pk,
+        "title": "Admin entry",
+        "description": "",
+        "category": "email",
+        "artifact_date": "2999-05-01",
+        "estimated_hours_saved": "",
+    }
+    response = admin_client.post("/admin/portfolio/workartifact/add/", form)
+    assert response.status_code == 200
+    assert services.DATE_IN_FUTURE in response.text
+    assert _count(alice, in_tenant) == 0
