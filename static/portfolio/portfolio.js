@@ -38,6 +38,20 @@
     form.requestSubmit();
   });
 
+  // "Select all" for the list's bulk delete: hidden without JavaScript, where
+  // it could do nothing; each row's own checkbox works either way.
+  function showSelectAll() {
+    document.querySelectorAll("[data-select-all]").forEach(function (box) { box.hidden = false; });
+  }
+  document.addEventListener("DOMContentLoaded", showSelectAll);
+  document.addEventListener("htmx:afterSettle", showSelectAll);
+  document.addEventListener("change", function (event) {
+    if (!event.target.matches("[data-select-all]")) return;
+    document.querySelectorAll("input[name=ids][form=bulk-delete]").forEach(function (box) {
+      box.checked = event.target.checked;
+    });
+  });
+
   // After the per-file results come back, move focus to them.
   document.addEventListener("htmx:afterSettle", function (event) {
     var heading = event.detail.elt.querySelector && event.detail.elt.querySelector("#upload-results-title");

@@ -92,8 +92,8 @@ def test_alice_sorts_filters_and_deletes_two_artifacts_at_once(page, live_server
     expect(page).to_have_url(f"{live_server.url}/portfolio/?sort=-hours")
     expect(page.locator("tbody tr").first).to_contain_text("Beta")
 
-    page.get_by_label("Select Alpha").check()
-    page.get_by_label("Select Gamma").check()
+    page.get_by_label("Select all shown").check()
+    page.get_by_label("Select Beta").uncheck()
     page.get_by_role("button", name="Delete selected").click()
     expect(page.get_by_role("heading", name="Delete 2 artifacts?")).to_be_visible()
     page.get_by_role("button", name="Delete 2 artifacts").click()
