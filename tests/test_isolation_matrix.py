@@ -155,6 +155,9 @@ PAGES: dict[str, Page] = {
     "messaging:read": Page(lambda a: {"pk": a.message.pk}, "alice"),
     "messaging:accept": Page(lambda a: {"pk": a.message.pk}, "alice"),
     "messaging:decline": Page(lambda a: {"pk": a.message.pk}, "alice"),
+    # The proposer's own actions on what they sent (bob sent tenant A's message).
+    "messaging:withdraw": Page(lambda a: {"pk": a.message.pk}, "bob"),
+    "messaging:seen": Page(lambda a: {"pk": a.message.pk}, "bob"),
     "workshops:detail": Page(lambda a: {"pk": a.workshop.pk}, "alice"),
     "workshops:step": Page(_step, "alice"),
     "workshops:messages": Page(_step, "alice"),
