@@ -86,8 +86,9 @@ MIDDLEWARE = [
     # After authentication: the tenant comes from the signed-in user.
     "tenancy.middleware.TenantMiddleware",
     # The signed-in user and tenant, for the log lines and error reports of the
-    # rest of the request.
+    # rest of the request; then a tenant's two-factor rule (tenancy/two_factor.py).
     "config.logs.RequestContextMiddleware",
+    "tenancy.two_factor.TwoFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
