@@ -120,6 +120,11 @@ class AcceptInvitationForm(SetPasswordForm):
     display_name = forms.CharField(label="Your name", max_length=150, required=False)
     field_order = ["display_name", "new_password1", "new_password2"]
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["new_password1"].label = "Password"
+        self.fields["new_password2"].label = "Password again"
+
 
 class CodeForm(forms.Form):
     code = forms.CharField(
@@ -130,3 +135,11 @@ class CodeForm(forms.Form):
             attrs={"autocomplete": "one-time-code", "inputmode": "text", "autofocus": True}
         ),
     )
+
+
+class SetupCodeForm(CodeForm):
+    """The first code, from the authenticator being set up (no recovery codes yet)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["code"].help_text = "The six digits your authenticator app shows now."

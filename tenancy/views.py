@@ -29,6 +29,7 @@ from tenancy.forms import (
     EmailAuthenticationForm,
     InvitationForm,
     RoleForm,
+    SetupCodeForm,
     ThrottledPasswordResetForm,
     apply_service_errors,
 )
@@ -140,9 +141,9 @@ def two_factor_verify(request: HttpRequest) -> HttpResponse:
 def two_factor_page(request: HttpRequest) -> HttpResponse:
     """Set up, see and turn off two-factor sign-in (one view, named submit buttons)."""
     user = request.user
-    form = CodeForm(request.POST or None)
-    codes: list[str] = []
     action = request.POST.get("action")
+    form = (SetupCodeForm if action == "confirm" else CodeForm)(request.POST or None)
+    codes: list[str] = []
     if request.method == "POST":
         try:
             if action == "start":
@@ -162,6 +163,8 @@ def two_factor_page(request: HttpRequest) -> HttpResponse:
             apply_service_errors(form, error)
     enabled = two_factor.is_enabled(user)
     device = None if enabled else two_factor.totp_device(user)
+    if device is not None and not form.is_bound:
+        form = SetupCodeForm()
     context = {
         "form": form,
         "enabled": enabled,

@@ -49,7 +49,7 @@ def sign_in(client: Client, email: str, url: str = "/accounts/login/", **extra):
 
 def test_setting_up_shows_a_qr_code_then_recovery_codes(alice_client, alice, no_otp_delay):
     page = alice_client.post("/accounts/two-factor/", {"action": "start"})
-    assert 'src="data:image/svg+xml;base64,' in page.text
+    assert 'src="data:image/svg+xml;charset=utf-8,%3Csvg%20xmlns' in page.text
     device = TOTPDevice.objects.get(user=alice)
     assert not device.confirmed
     assert two_factor.secret_for_typing(device) in page.text
