@@ -22,7 +22,8 @@ class Tenant(models.Model):
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     # Set by the tenant's admin (tenancy/two_factor.py): everyone signs in with a
     # second factor, and someone without one sets it up before anything else.
-    two_factor_required = models.BooleanField(default=False)
+    # db_default too: loadtest and bench insert tenants and users with raw SQL.
+    two_factor_required = models.BooleanField(default=False, db_default=False)
 
     class Meta:
         ordering = ["name"]
@@ -67,7 +68,7 @@ class User(AbstractBaseUser, PermissionsMixin):
     date_joined = models.DateTimeField(default=timezone.now)
     # Part of the session hash: raising it ends every session of the person at once
     # (tenancy/services.py user_end_sessions), as a password change does.
-    session_epoch = models.PositiveIntegerField(default=0, editable=False)
+    session_epoch = models.PositiveIntegerField(default=0, db_default=0, editable=False)
 
     objects = UserManager()
 

@@ -125,6 +125,7 @@ class TwoFactorMiddleware:
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
+        self.exempt = {reverse(name) for name in self.EXEMPT}
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         user = getattr(request, "user", None)
@@ -132,7 +133,7 @@ class TwoFactorMiddleware:
             user is not None
             and user.is_authenticated
             and request.session.get(STATE_KEY) == "setup_required"
-            and request.path_info not in {reverse(name) for name in self.EXEMPT}
+            and request.path_info not in self.exempt
             and not request.path_info.startswith(settings.STATIC_URL)
         ):
             response = redirect("two_factor")

@@ -184,3 +184,18 @@ def test_a_tenant_admin_can_turn_off_a_colleagues_lost_two_factor(admin_client, 
 
 def test_django_otps_device_admin_is_not_exposed(admin_client):
     assert admin_client.get("/admin/otp_totp/totpdevice/").status_code == 404
+
+
+def test_the_admin_sign_in_without_two_factor_goes_straight_in(client, tenant_admin):
+    page = client.get("/admin/login/?next=/admin/")
+    assert page.status_code == 200
+    assert "AI Skills administration" in page.text
+    response = sign_in(client, "alice@acme.test", url="/admin/login/?next=/admin/", next="/admin/")
+    assert response["Location"] == "/admin/"
+    assert client.get("/admin/login/")["Location"] == "/admin/"
+
+
+def test_the_admin_sign_in_refuses_a_member(client, bob):
+    response = sign_in(client, "bob@acme.test", url="/admin/login/")
+    assert response.status_code == 200
+    assert client.get("/admin/").status_code == 302
