@@ -11,6 +11,7 @@ from tenancy import login_throttle
 from tenancy.models import Role
 
 LOCKED_OUT = "Too many failed sign-ins. Try again in {minutes} minute{plural}."
+RESETS_LOCKED_OUT = "Too many reset requests. Try again in {minutes} minute{plural}."
 
 
 class ThrottledLoginMixin:
@@ -42,10 +43,10 @@ class ThrottledLoginMixin:
         return cleaned
 
 
-def locked_out_error(lock: login_throttle.Lockout) -> ValidationError:
+def locked_out_error(lock: login_throttle.Lockout, message: str = LOCKED_OUT) -> ValidationError:
     minutes = lock.minutes_left
     return ValidationError(
-        LOCKED_OUT.format(minutes=minutes, plural="" if minutes == 1 else "s"), code="locked"
+        message.format(minutes=minutes, plural="" if minutes == 1 else "s"), code="locked"
     )
 
 
@@ -101,7 +102,7 @@ class ThrottledPasswordResetForm(PasswordResetForm):
         if email:
             address = login_throttle.client_address(self.request)
             if lock := login_throttle.record_reset_request(email=email, address=address):
-                raise locked_out_error(lock)
+                raise locked_out_error(lock, RESETS_LOCKED_OUT)
         return cleaned
 
 

@@ -81,3 +81,24 @@ def test_two_factor_sign_in_is_set_up_and_asked_for(page, live_server, login, al
     page.get_by_label("Code").fill(_code(secret, steps=1))
     page.get_by_role("button", name="Sign in").click()
     expect(page.get_by_role("heading", name="Welcome, Alice")).to_be_visible()
+
+
+def test_a_forgotten_password_is_reset_from_the_mailed_link(page, live_server, bob, mailbox):
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.get_by_role("link", name="Forgot your password?").click()
+    page.get_by_label("Email").fill("bob@acme.test")
+    page.get_by_role("button", name="Send the link").click()
+    expect(page.get_by_role("heading", name="Check your email")).to_be_visible()
+
+    [message] = mailbox.wait_for("bob@acme.test")
+    page.goto(live_server.url + link_in(message))
+    page.get_by_label("New password", exact=False).first.fill("a-long-new-password-42")
+    page.get_by_label("New password confirmation").fill("a-long-new-password-42")
+    page.get_by_role("button", name="Save the new password").click()
+    expect(page.get_by_role("heading", name="Password changed")).to_be_visible()
+
+    page.get_by_role("link", name="Sign in").click()
+    page.get_by_label("Email").fill("bob@acme.test")
+    page.get_by_label("Password").fill("a-long-new-password-42")
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("heading", name="Welcome, Bob")).to_be_visible()
