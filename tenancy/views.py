@@ -15,6 +15,7 @@ from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
+from django.utils.cache import patch_vary_headers
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
@@ -273,13 +274,7 @@ def people(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, f"Invitation sent to {invitation.email}.")
             return redirect("people:list")
-    rows = [
-        (
-            person,
-            RoleForm(initial={"role": services.role_of(person)}, auto_id=f"role-{person.pk}-%s"),
-        )
-        for person in services.people_of_tenant(actor)
-    ]
+    rows = [(person, _role_form(person)) for person in services.people_of_tenant(actor)]
     context = {
         "form": form,
         "rows": rows,
@@ -290,7 +285,12 @@ def people(request: HttpRequest) -> HttpResponse:
     return render(request, "tenancy/people.html", context, status=400 if form.errors else 200)
 
 
+def _role_form(person: User) -> RoleForm:
+    return RoleForm(initial={"role": services.role_of(person)}, auto_id=f"role-{person.pk}-%s")
+
+
 def _people_action(request: HttpRequest, action: Any, done: str) -> HttpResponse:
+    """Run a service; post/redirect/get with a flash message."""
     try:
         action()
     except ValidationError as error:
@@ -301,13 +301,37 @@ def _people_action(request: HttpRequest, action: Any, done: str) -> HttpResponse
     return redirect("people:list")
 
 
+def _person_action(request: HttpRequest, pk: int, action: Any, done: str) -> HttpResponse:
+    """A row action on a person: a plain request is _people_action; an htmx request
+    gets the person's row as it now is, saying what happened in the row."""
+    if not request.htmx:
+        return _people_action(request, action, done)
+    try:
+        action()
+    except ValidationError as error:
+        message, ok = " ".join(error.messages), False
+    else:
+        message, ok = done, True
+    person = services.person_get(actor=request.user, pk=pk)  # the row as it is now
+    context = {
+        "person": person,
+        "role_form": _role_form(person),
+        "row_message": message,
+        "row_ok": ok,
+    }
+    response = render(request, "tenancy/people.html#person_row", context)
+    patch_vary_headers(response, ["HX-Request"])
+    return response
+
+
 @login_required
 @require_POST
 def person_role(request: HttpRequest, pk: int) -> HttpResponse:
     form = RoleForm(request.POST)
     role = form.cleaned_data["role"] if form.is_valid() else ""
-    return _people_action(
+    return _person_action(
         request,
+        pk,
         lambda: services.user_set_role(actor=request.user, user_id=pk, role=role),
         "Role changed.",
     )
@@ -316,8 +340,9 @@ def person_role(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def person_deactivate(request: HttpRequest, pk: int) -> HttpResponse:
-    return _people_action(
+    return _person_action(
         request,
+        pk,
         lambda: services.user_deactivate(actor=request.user, user_id=pk),
         "Deactivated: their sessions have ended and they cannot sign in.",
     )
@@ -326,8 +351,9 @@ def person_deactivate(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def person_reactivate(request: HttpRequest, pk: int) -> HttpResponse:
-    return _people_action(
+    return _person_action(
         request,
+        pk,
         lambda: services.user_reactivate(actor=request.user, user_id=pk),
         "Reactivated: they can sign in again.",
     )

@@ -52,6 +52,14 @@ def test_an_invited_colleague_joins_from_the_mailed_link(
     expect(page.get_by_text("nina@acme.test", exact=True)).to_be_visible()
     expect(page.get_by_label("Role of nina@acme.test")).to_have_value("relationship_manager")
 
+    # Row actions swap the row in place (htmx), no page load.
+    row = page.locator("tr", has_text="nina@acme.test")
+    row.get_by_role("button", name="Deactivate").click()
+    expect(row.get_by_text("Deactivated", exact=True)).to_be_visible()
+    expect(row.get_by_role("button", name="Reactivate")).to_be_visible()
+    other.reload()
+    expect(other.get_by_role("heading", name="Sign in")).to_be_visible()
+
 
 def _code(secret: str, steps: int = 0) -> str:
     key = base64.b32decode(secret.replace(" ", "") + "=" * (-len(secret.replace(" ", "")) % 8))

@@ -133,3 +133,29 @@ def test_the_admin_actions_use_the_same_services(admin_client, client_for, bob, 
     )
     bob.refresh_from_db()
     assert bob.is_staff
+
+
+HTMX = {"HX-Request": "true"}
+
+
+def test_an_htmx_action_answers_the_persons_row(admin_client, client_for, bob):
+    bobs = client_for(bob)
+    response = admin_client.post(f"/people/{bob.pk}/deactivate/", headers=HTMX)
+    assert response.status_code == 200
+    assert response.text.lstrip().startswith(f'<tr id="person-{bob.pk}">')
+    assert "<html" not in response.text
+    assert "Deactivated" in response.text
+    assert f"/people/{bob.pk}/reactivate/" in response.text
+    assert "HX-Request" in response["Vary"]
+    assert bobs.get("/").status_code == 302
+
+    response = admin_client.post(f"/people/{bob.pk}/role/", {"role": "tenant_admin"}, headers=HTMX)
+    assert "Role changed." in response.text
+    assert '<option value="tenant_admin" selected>' in response.text
+
+
+def test_an_htmx_refusal_is_said_in_the_row(admin_client, tenant_admin):
+    response = admin_client.post(f"/people/{tenant_admin.pk}/deactivate/", headers=HTMX)
+    assert response.status_code == 200
+    assert NOT_YOURSELF in unescape(response.text)
+    assert 'class="error"' in response.text
