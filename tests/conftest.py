@@ -16,6 +16,7 @@ from tenancy.context import tenant_context
 from tenancy.models import Tenant, User
 from tenancy.roles import new_owner_connection
 from tests.factories import TenantFactory, UserFactory
+from tests.mail import Inbox, start_smtp_server
 
 # pytest-playwright's sync API keeps an event loop in the test thread; Django
 # refuses ORM calls there unless this is set (browser tests only need it, but
@@ -148,3 +149,18 @@ def in_tenant() -> Callable[[Tenant | User], object]:
 def acme_context(acme) -> Iterator[None]:
     with tenant_context(acme):
         yield
+
+
+@pytest.fixture
+def mailbox(settings) -> Iterator[Inbox]:
+    """A local SMTP server the app sends to (settings as EMAIL_URL=smtp://127.0.0.1:PORT
+    makes them); the test reads the messages that arrived."""
+    controller, inbox = start_smtp_server()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = controller.hostname, controller.port
+    settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
+    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+    try:
+        yield inbox
+    finally:
+        controller.stop()
