@@ -74,7 +74,10 @@ MIDDLEWARE = [
     "tenancy.middleware.TenantMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "django_htmx.middleware.HtmxMiddleware",
+    # django-htmx's request.htmx plus Vary, history restores and the signed-out
+    # answer for htmx (config/htmx.py); above the 405 page so that gets Vary too.
+    "config.htmx.HtmxMiddleware",
+    "config.not_allowed.MethodNotAllowedPageMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"

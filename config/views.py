@@ -94,5 +94,10 @@ def permission_denied(request: HttpRequest, exception: Exception) -> HttpRespons
     return render(request, "403.html", {"message": message}, status=403)
 
 
+def method_not_allowed(request: HttpRequest, *, back: str) -> HttpResponse:
+    """An action's address opened as a page (config/not_allowed.py)."""
+    return render(request, "405.html", {"back": back}, status=405)
+
+
 def server_error(request: HttpRequest) -> HttpResponse:
     return render(request, "500.html", status=500)
