@@ -230,3 +230,15 @@ def test_a_get_of_an_action_leads_to_the_page_it_belongs_to(world) -> None:
         assert response.status_code == 405, url
         assert response["Allow"] == "POST"
         assert f'href="{back}"' in response.content.decode(), url
+
+
+def test_an_out_of_date_csrf_token_reloads_an_htmx_page_and_keeps_its_text(alice) -> None:
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(alice)
+    response = client.post("/workshops/", {"title": "x"}, **HTMX, **CURRENT_URL)
+    assert response.status_code == 403
+    assert response["HX-Refresh"] == "true"
+    assert SESSION_ENDED_EVENT in response["HX-Trigger"]
+    plain = client.post("/workshops/new/", {"title": "x"})
+    assert plain.status_code == 403
+    assert "This form has expired" in plain.content.decode()

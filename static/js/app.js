@@ -107,7 +107,8 @@
 })();
 
 // When a session ends mid-request, config/htmx.py answers HX-Redirect to the
-// sign-in page with the event "session-ended". Keep what was typed on this
+// sign-in page with the event "session-ended" (and an out-of-date CSRF token
+// reloads the page with it, config/views.py). Keep what was typed on this
 // page in the tab (sessionStorage: this tab only, gone when it closes) and put
 // it back when the user is on this page again after signing in.
 (function () {
@@ -154,6 +155,6 @@
     return field;
   }).filter(Boolean);
   if (!restored.length) return;
-  window.aiSkills.flash("What you typed before your session ended is back in the form. It has not been sent yet.", "warning");
+  window.aiSkills.flash("What you typed before the page expired is back in the form. It has not been sent yet.", "warning");
   restored[0].focus();
 })();

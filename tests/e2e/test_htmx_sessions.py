@@ -91,3 +91,24 @@ def test_back_after_an_htmx_search_shows_the_whole_page(page, live_server, login
     page.wait_for_url("**/portfolio/?q=ledger")
     expect(page.get_by_role("navigation", name="Main")).to_be_attached()
     expect(page.get_by_role("link", name="Quarterly ledger")).to_be_visible()
+
+
+def test_signing_in_again_in_another_tab_does_not_lose_a_chat_message(
+    page, live_server, login, alice
+):
+    """Signing in again rotates the CSRF token, so the first tab's form is out of date."""
+    workshop = make_workshop(alice, "Two tabs")
+    login(page, alice)
+    url = f"{live_server.url}/workshops/{workshop.pk}/steps/challenge/"
+    page.goto(url)
+    other = page.context.new_page()
+    other.goto(f"{live_server.url}/")
+    other.get_by_role("button", name="Log out").click()
+    login(other, alice)
+
+    page.get_by_label("Your message").fill("Typed in the first tab.")
+    page.get_by_role("button", name="Send").click()
+    expect(page.get_by_text("It has not been sent yet.")).to_be_visible()
+    expect(page.get_by_label("Your message")).to_have_value("Typed in the first tab.")
+    page.get_by_role("button", name="Send").click()
+    expect(page.locator("#chat-log .msg-user")).to_contain_text("Typed in the first tab.")
