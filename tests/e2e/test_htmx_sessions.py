@@ -84,6 +84,7 @@ def test_back_after_an_htmx_search_shows_the_whole_page(page, live_server, login
     page.goto(f"{live_server.url}/portfolio/")
     page.get_by_role("searchbox").fill("ledger")
     page.wait_for_url("**/portfolio/?q=ledger")
+    expect(page.locator("#announcer")).to_have_text("1 artifact matches “ledger”")  # read out
     page.get_by_role("link", name="Quarterly ledger").click()
     expect(page.get_by_role("heading", name="Quarterly ledger")).to_be_visible()
 
