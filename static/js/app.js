@@ -21,24 +21,11 @@
 })();
 
 // After an htmx swap: announce its result and put focus somewhere sensible.
-// base.html keeps two regions that exist before any swap, as live regions must:
-// #flash (the page's messages, shown) and #announcer (read out, not shown).
+// base.html keeps #announcer (read out, not shown) from the start, as a live
+// region must exist before its content changes.
 (function () {
   "use strict";
   var RESULTS = "[role=status], [role=alert], .message";
-
-  function flash(text, level) {
-    var list = document.querySelector("#flash ul") || document.createElement("ul");
-    if (!list.parentNode) {
-      list.className = "messages";
-      document.getElementById("flash").appendChild(list);
-    }
-    var item = document.createElement("li");
-    item.className = "message " + (level || "info");
-    item.textContent = text;
-    list.appendChild(item);
-  }
-  window.aiSkills = { flash: flash };
 
   function announce(text) {
     var announcer = document.getElementById("announcer");
@@ -47,6 +34,7 @@
     // A new text node after a tick, so the same words twice are read twice.
     setTimeout(function () { announcer.textContent = text; }, 50);
   }
+  window.aiSkills = { announce: announce };
 
   // What had focus when the request left (before htmx disables its buttons).
   var focusedBefore = null;
@@ -155,6 +143,12 @@
     return field;
   }).filter(Boolean);
   if (!restored.length) return;
-  window.aiSkills.flash("What you typed before the page expired is back in the form. It has not been sent yet.", "warning");
+  // Said next to the form, where the focus (and so the screen) goes, and read out.
+  var text = "What you typed before the page expired is back in the form. It has not been sent yet.";
+  var note = document.createElement("p");
+  note.className = "message warning";
+  note.textContent = text;
+  restored[0].form.insertBefore(note, restored[0].form.firstChild);
+  window.aiSkills.announce(text);
   restored[0].focus();
 })();

@@ -49,7 +49,8 @@ def test_a_chat_message_typed_when_the_session_ended_is_back_after_signing_in(
     )
     expect(page.get_by_label("Your message")).to_have_value(text)
     expect(page.get_by_label("Your message")).to_be_focused()
-    expect(page.get_by_text("It has not been sent yet.")).to_be_visible()
+    expect(page.locator("#chat-form").get_by_text("It has not been sent yet.")).to_be_visible()
+    expect(page.locator("#announcer")).to_contain_text("It has not been sent yet.")
     expect(page.locator("#chat-log .msg")).to_have_count(0)
     # Sending it now works, and a later visit does not bring it back.
     page.get_by_role("button", name="Send").click()
@@ -109,7 +110,8 @@ def test_signing_in_again_in_another_tab_does_not_lose_a_chat_message(
 
     page.get_by_label("Your message").fill("Typed in the first tab.")
     page.get_by_role("button", name="Send").click()
-    expect(page.get_by_text("It has not been sent yet.")).to_be_visible()
+    expect(page.locator("#chat-form").get_by_text("It has not been sent yet.")).to_be_visible()
+    expect(page.locator("#announcer")).to_contain_text("It has not been sent yet.")
     expect(page.get_by_label("Your message")).to_have_value("Typed in the first tab.")
     page.get_by_role("button", name="Send").click()
     expect(page.locator("#chat-log .msg-user")).to_contain_text("Typed in the first tab.")
