@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterator
 
 import psycopg
 import pytest
+from django.core.management import call_command
 from django.db import connections
 from django.test import Client
 
@@ -143,6 +144,14 @@ def in_tenant() -> Callable[[Tenant | User], object]:
         return tenant_context(who.tenant_id if isinstance(who, User) else who)
 
     return enter
+
+
+@pytest.fixture
+def demo(settings) -> None:
+    """The demo data `make run` loads (seed_demo): the four personas and their pages."""
+    settings.DEBUG = True  # seed_demo refuses to run in production
+    call_command("seed_demo")
+    settings.DEBUG = False
 
 
 @pytest.fixture
