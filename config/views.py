@@ -94,5 +94,24 @@ def permission_denied(request: HttpRequest, exception: Exception) -> HttpRespons
     return render(request, "403.html", {"message": message}, status=403)
 
 
+def method_not_allowed(request: HttpRequest, *, back: str) -> HttpResponse:
+    """An action's address opened as a page (config/not_allowed.py)."""
+    return render(request, "405.html", {"back": back}, status=405)
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """A form whose security token is out of date (the user signed in again in
+    another tab, which rotates it). htmx would swap nothing and the button would
+    seem dead: it is told to reload the page instead, after static/js/app.js has
+    kept what was typed (the same event as an ended session, config/htmx.py)."""
+    from config.htmx import SESSION_ENDED_EVENT  # config.htmx needs nothing from here
+
+    if getattr(request, "htmx", False):
+        return HttpResponse(
+            status=403, headers={"HX-Refresh": "true", "HX-Trigger": SESSION_ENDED_EVENT}
+        )
+    return render(request, "403_csrf.html", status=403)
+
+
 def server_error(request: HttpRequest) -> HttpResponse:
     return render(request, "500.html", status=500)

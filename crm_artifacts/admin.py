@@ -186,7 +186,11 @@ class ArtifactAdmin(TenantAdminMixin, admin.ModelAdmin):
 
     @admin.display(description="Payload")
     def payload_display(self, obj: Artifact) -> str:
-        return format_html("<pre>{}</pre>", json.dumps(obj.payload, indent=2, ensure_ascii=False))
+        # A scroll box: focusable (and named) so a keyboard can scroll it.
+        return format_html(
+            '<pre tabindex="0" aria-label="Payload">{}</pre>',
+            json.dumps(obj.payload, indent=2, ensure_ascii=False),
+        )
 
     @admin.action(description="Accept selected pending proposals (as their RM)")
     def accept_selected(self, request: HttpRequest, queryset: QuerySet[Artifact]) -> None:

@@ -30,12 +30,23 @@ class SkillMessageQuerySet(TenantQuerySet["SkillMessage"]):
     def pending(self) -> SkillMessageQuerySet:
         return self.filter(status=SkillMessage.Status.PENDING)
 
+    def answered(self) -> SkillMessageQuerySet:
+        return self.filter(status__in=SkillMessage.ANSWERED)
+
+    def outcome_unseen(self) -> SkillMessageQuerySet:
+        """Answers the proposer has not seen yet (their notifications)."""
+        return self.filter(proposer_unread=True)
+
 
 class SkillMessage(TenantModel):
     class Status(models.TextChoices):
         PENDING = "pending", "Pending"
         ACCEPTED = "accepted", "Accepted"
         DECLINED = "declined", "Declined"
+        WITHDRAWN = "withdrawn", "Withdrawn"
+
+    # What the author decided (withdrawn is the proposer's own doing).
+    ANSWERED = (Status.ACCEPTED, Status.DECLINED)
 
     # Users are PROTECTed, as in the source (a plain reference): a person with
     # messages is deactivated rather than deleted.
@@ -61,6 +72,11 @@ class SkillMessage(TenantModel):
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     read_at = models.DateTimeField(null=True, blank=True)
+    # Set when the author answers, cleared when the proposer has seen the
+    # outcome: the proposer's notification. A flag rather than a timestamp so
+    # answers given before it existed do not all turn up as news at once.
+    # A database default too: rows written in SQL (loadtest/sql.py) need none.
+    proposer_unread = models.BooleanField(default=False, db_default=False)
 
     objects = SkillMessageQuerySet.as_manager()
 
@@ -68,7 +84,7 @@ class SkillMessage(TenantModel):
         ordering = ["-created_at", "-id"]
         constraints = [
             models.CheckConstraint(
-                condition=models.Q(status__in=["pending", "accepted", "declined"]),
+                condition=models.Q(status__in=["pending", "accepted", "declined", "withdrawn"]),
                 name="messaging_skillmessage_status_valid",
             ),
             models.CheckConstraint(
@@ -98,6 +114,11 @@ class SkillMessage(TenantModel):
                 fields=["tenant", "to_user"],
                 condition=models.Q(read_at__isnull=True),
                 name="messaging_unread_idx",
+            ),
+            models.Index(
+                fields=["tenant", "from_user"],
+                condition=models.Q(proposer_unread=True),
+                name="messaging_outcome_unseen_idx",
             ),
         ]
 

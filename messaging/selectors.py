@@ -27,14 +27,26 @@ def _page(qs: SkillMessageQuerySet, page: int | str | None) -> Page:
     return result
 
 
-def messages_for_user(*, user: User, page: int | str | None = 1) -> Page:
+# ?status= on either box: the proposals still open, or those the author answered.
+STATUS_FILTERS = {"pending": "pending", "answered": "answered"}
+
+
+def _filtered(qs: SkillMessageQuerySet, status: str) -> SkillMessageQuerySet:
+    if status == "pending":
+        return qs.pending()
+    if status == "answered":
+        return qs.answered()
+    return qs
+
+
+def messages_for_user(*, user: User, page: int | str | None = 1, status: str = "") -> Page:
     """The user's inbox, newest first, PAGE_SIZE per page (out-of-range pages clamp)."""
-    return _page(_with_related(SkillMessage.objects.received_by(user)), page)
+    return _page(_with_related(_filtered(SkillMessage.objects.received_by(user), status)), page)
 
 
-def sent_messages_for_user(*, user: User, page: int | str | None = 1) -> Page:
+def sent_messages_for_user(*, user: User, page: int | str | None = 1, status: str = "") -> Page:
     """What the user sent, newest first, with each message's status."""
-    return _page(_with_related(SkillMessage.objects.sent_by(user)), page)
+    return _page(_with_related(_filtered(SkillMessage.objects.sent_by(user), status)), page)
 
 
 def message_for_row(*, pk: int) -> SkillMessage:
@@ -45,6 +57,16 @@ def message_for_row(*, pk: int) -> SkillMessage:
 def unread_count(*, user: User) -> int:
     """Unread messages in the user's inbox: one COUNT on the partial unread index."""
     return SkillMessage.objects.received_by(user).unread().count()
+
+
+def notification_count(*, user: User) -> int:
+    """The nav badge: unread messages in my inbox plus answers to my proposals I
+    have not seen. One COUNT; each side matches a partial index (unread, outcome unseen)."""
+    return (
+        SkillMessage.objects.filter(tenant_id=user.tenant_id)
+        .filter(Q(to_user=user, read_at__isnull=True) | Q(from_user=user, proposer_unread=True))
+        .count()
+    )
 
 
 def dashboard_card(user: User) -> dict:

@@ -25,11 +25,13 @@ from tenancy.text import UNSTORABLE_TEXT, is_storable
 __all__ = [
     "accept",
     "decline",
+    "mark_outcome_seen",
     "mark_read",
     "messages_for_user",
     "send_skill_message",
     "sent_messages_for_user",
     "unread_count",
+    "withdraw",
 ]
 
 SKILL_NOT_FOUND = "That skill does not exist."
@@ -45,6 +47,7 @@ DUPLICATE_PENDING = (
     "A proposal to group this skill under that parent is already waiting for an answer."
 )
 ONLY_RECIPIENT = "Only the skill's author, who received this message, can do that."
+ONLY_PROPOSER = "Only the member who sent this proposal can do that."
 ALREADY_ANSWERED = "This proposal was already {status}; nothing changed."
 PARENT_GONE = (
     "The proposed parent skill has been deleted, so this proposal cannot be accepted. "
@@ -147,11 +150,14 @@ def _answer(*, message: SkillMessage, status: str) -> SkillMessage:
     # The time as a value, not the database's now(): Citus refuses a function
     # that is not IMMUTABLE inside COALESCE in an UPDATE of a distributed table.
     changed = SkillMessage.objects.filter(pk=message.pk, status=SkillMessage.Status.PENDING).update(
-        status=status, read_at=Coalesce("read_at", Value(timezone.now()))
+        status=status,
+        read_at=Coalesce("read_at", Value(timezone.now())),
+        # The proposer is told the outcome (their badge counts it until seen).
+        proposer_unread=True,
     )
     if changed != 1:
         raise ValidationError(ALREADY_ANSWERED.format(status="answered"))
-    message.refresh_from_db(fields=["status", "read_at"])
+    message.refresh_from_db(fields=["status", "read_at", "proposer_unread"])
     return message
 
 
@@ -172,6 +178,7 @@ def accept(*, message: SkillMessage, user: User) -> SkillMessage:
     skill_services.skill_set_parent(skill=subject, parent=parent)
     answered = _answer(message=locked, status=SkillMessage.Status.ACCEPTED)
     message.status, message.read_at = answered.status, answered.read_at
+    message.proposer_unread = answered.proposer_unread
     return message
 
 
@@ -181,4 +188,36 @@ def decline(*, message: SkillMessage, user: User) -> SkillMessage:
     locked = _lock_pending(message=message, user=user)
     answered = _answer(message=locked, status=SkillMessage.Status.DECLINED)
     message.status, message.read_at = answered.status, answered.read_at
+    message.proposer_unread = answered.proposer_unread
+    return message
+
+
+def _check_proposer(*, message: SkillMessage, user: User) -> None:
+    if message.from_user_id != user.pk or message.tenant_id != user.tenant_id:
+        raise PermissionDenied(ONLY_PROPOSER)
+
+
+@transaction.atomic
+def withdraw(*, message: SkillMessage, user: User) -> SkillMessage:
+    """The proposer takes back a proposal still waiting for an answer.
+
+    Conditional on "pending" in one UPDATE, like an answer: a withdrawal
+    racing an accept leaves exactly one of them done, and the loser is told.
+    """
+    _check_proposer(message=message, user=user)
+    changed = SkillMessage.objects.filter(
+        pk=message.pk, tenant_id=user.tenant_id, status=SkillMessage.Status.PENDING
+    ).update(status=SkillMessage.Status.WITHDRAWN)
+    message.refresh_from_db(fields=["status"])
+    if changed != 1:
+        raise ValidationError(ALREADY_ANSWERED.format(status=message.get_status_display().lower()))
+    return message
+
+
+@transaction.atomic
+def mark_outcome_seen(*, message: SkillMessage, user: User) -> SkillMessage:
+    """The proposer has seen the author's answer: it leaves their notifications."""
+    _check_proposer(message=message, user=user)
+    SkillMessage.objects.filter(pk=message.pk, proposer_unread=True).update(proposer_unread=False)
+    message.proposer_unread = False
     return message

@@ -7,6 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import trigger_client_event
@@ -50,30 +51,35 @@ def skill_propose(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_GET
 def inbox(request: HttpRequest) -> HttpResponse:
+    """GET /messages/: ?box=sent for what I sent; ?status=pending|answered narrows either box."""
     box = "sent" if request.GET.get("box") == "sent" else "inbox"
+    status = selectors.STATUS_FILTERS.get(request.GET.get("status", ""), "")
     read = selectors.sent_messages_for_user if box == "sent" else selectors.messages_for_user
-    page = read(user=request.user, page=request.GET.get("page"))
-    return render(request, "messaging/inbox.html", {"page": page, "box": box})
+    page = read(user=request.user, page=request.GET.get("page"), status=status)
+    return render(request, "messaging/inbox.html", {"page": page, "box": box, "status": status})
 
 
-# What each inbox button does, and what a plain request is told afterwards.
-ACTIONS: dict[str, tuple[Callable[..., SkillMessage], str]] = {
-    "read": (services.mark_read, "Marked as read."),
-    "accept": (services.accept, "Accepted: the skill is grouped under its new parent."),
-    "decline": (services.decline, "Declined: the skill stays where it was."),
+# What each button does, what a plain request is told afterwards, and which
+# box its messages are found in (the recipient answers from the inbox, the
+# proposer acts from the sent box).
+ACTIONS: dict[str, tuple[Callable[..., SkillMessage], str, str]] = {
+    "read": (services.mark_read, "Marked as read.", "inbox"),
+    "accept": (services.accept, "Accepted: the skill is grouped under its new parent.", "inbox"),
+    "decline": (services.decline, "Declined: the skill stays where it was.", "inbox"),
+    "withdraw": (services.withdraw, "Withdrawn: the proposal is no longer pending.", "sent"),
+    "seen": (services.mark_outcome_seen, "Marked as seen.", "sent"),
 }
 
 
 @login_required
 @require_POST
 def message_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
-    """POST /messages/<id>/read|accept|decline/: the row back to htmx, else a redirect."""
-    service, done = ACTIONS[action]
-    # Only the recipient's own messages are found: anyone else gets a 404,
-    # the same answer as for another tenant's id.
-    message = get_tenant_object_or_404(
-        SkillMessage.objects.received_by(request.user), request, pk=pk
-    )
+    """POST /messages/<id>/<action>/: the row back to htmx, else a redirect to its box."""
+    service, done, box = ACTIONS[action]
+    # Only the user's own messages (received or sent, as the action needs)
+    # are found: anyone else gets a 404, the same answer as another tenant's id.
+    mine = SkillMessage.objects.received_by if box == "inbox" else SkillMessage.objects.sent_by
+    message = get_tenant_object_or_404(mine(request.user), request, pk=pk)
     error = None
     try:
         service(message=message, user=request.user)
@@ -81,14 +87,14 @@ def message_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
         error = " ".join(refusal.messages)
     if request.htmx:
         row = selectors.message_for_row(pk=message.pk)
-        context = {"m": row, "box": "inbox", "error": error}
+        context = {"m": row, "box": box, "error": error}
         response = render(request, "messaging/inbox.html#message_row", context)
         return trigger_client_event(response, MESSAGES_CHANGED)
     if error:
         messages.error(request, error)
     else:
         messages.success(request, done)
-    return redirect("messaging:inbox")
+    return redirect(reverse("messaging:inbox") + ("?box=sent" if box == "sent" else ""))
 
 
 @never_cache
@@ -99,5 +105,5 @@ def unread_badge(request: HttpRequest) -> HttpResponse:
         # A poll from a page whose session ended: 204 makes htmx swap
         # nothing, rather than a login page inside the nav.
         return HttpResponse(status=204)
-    count = selectors.unread_count(user=request.user)
+    count = selectors.notification_count(user=request.user)
     return render(request, "messaging/partials/unread_badge.html", {"count": count})

@@ -98,7 +98,9 @@ class WorkArtifactAdmin(TenantAdminMixin, admin.ModelAdmin):
         if obj.text_truncated:
             note += " (cut: the file held more)"
         return format_html(
-            '<pre class="readonly">{}</pre><p class="help">{}</p>',
+            # A scroll box: focusable (and named) so a keyboard can scroll it.
+            '<pre class="readonly" tabindex="0" aria-label="Extracted text">{}</pre>'
+            '<p class="help">{}</p>',
             truncatechars(obj.extracted_text, PREVIEW_CHARS),
             note,
         )

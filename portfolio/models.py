@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import uuid
 
 from django.conf import settings
@@ -21,6 +22,19 @@ TEXT_MAX_LENGTH = 100_000
 HOURS_MIN = 0
 HOURS_MAX = 10_000
 MAX_SUGGESTIONS = 5
+# Artifact dates run from here to today (services.validate_fields): a typo such
+# as 2999 or 0202 would otherwise stretch the chart over centuries.
+EARLIEST_ARTIFACT_DATE = datetime.date(1900, 1, 1)
+# The earliest time zone is UTC+14: the date there is the latest date that is
+# "today" for someone, so nobody is refused the day they are living in.
+_EARLIEST_ZONE = datetime.timezone(datetime.timedelta(hours=14))
+
+
+def latest_artifact_date() -> datetime.date:
+    """The latest date a piece of work can carry: today, wherever the user is."""
+    return datetime.datetime.now(tz=_EARLIEST_ZONE).date()
+
+
 SEARCH_CONFIG = "english"
 
 
@@ -105,3 +119,8 @@ class WorkArtifact(TenantModel, TimestampedModel):
 
     def __str__(self) -> str:
         return self.title
+
+    @property
+    def date_out_of_range(self) -> bool:
+        """A row from before the date rule (or written behind its back): shown, and flagged."""
+        return not EARLIEST_ARTIFACT_DATE <= self.artifact_date <= latest_artifact_date()

@@ -8,32 +8,86 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.postgres.search import SearchQuery
-from django.db.models import Count, Sum
-from django.db.models.functions import TruncMonth
+from django.db.models import Count, F, OrderBy, QuerySet, Sum
+from django.db.models.functions import Lower, TruncMonth
 from django.urls import reverse
 
 from portfolio.models import MAX_ARTIFACTS_PER_USER, SEARCH_CONFIG, WorkArtifact
 from skills.models import Skill
 from tenancy.models import User
+from tenancy.text import is_storable
 
 # Columns a list never needs: the text can be 100,000 characters per row.
 _HEAVY = ("extracted_text", "search_vector")
 
 
-def artifact_list(*, user: User, q: str = "") -> list[WorkArtifact]:
-    """My artifacts, newest artifact_date first, optionally full-text searched.
+# ?sort= values: the column, then what breaks ties. A member has at most 50
+# artifacts, all found through the (user, artifact_date) index, so sorting
+# them by any column is an in-memory sort of 50 rows, not a reason for an
+# index per column (tests/test_list_indexes.py checks each one).
+SORTS: dict[str, tuple[OrderBy, ...]] = {
+    "date": (F("artifact_date").asc(), F("created_at").asc()),
+    "title": (Lower("title").asc(), F("created_at").asc()),
+    "hours": (F("estimated_hours_saved").asc(nulls_first=True), F("artifact_date").asc()),
+    "category": (F("category").asc(), F("artifact_date").desc()),
+}
+DEFAULT_SORT = "-date"
+SORT_CHOICES = [key for name in SORTS for key in (name, f"-{name}")]
 
-    Each artifact gets `suggested_skills` (Skill objects, in suggestion order).
-    """
-    artifacts = WorkArtifact.objects.owned_by(user).newest_first().defer(*_HEAVY)
+
+def _ordering(sort: str) -> list[OrderBy]:
+    name = sort.removeprefix("-")
+    if name not in SORTS:
+        return _ordering(DEFAULT_SORT)
+    if sort.startswith("-"):
+        return [term.copy().reverse_ordering() for term in SORTS[name]]
+    return list(SORTS[name])
+
+
+def artifact_list_queryset(
+    *,
+    user: User,
+    q: str = "",
+    sort: str = DEFAULT_SORT,
+    category: str = "",
+    date_from: datetime.date | None = None,
+    date_to: datetime.date | None = None,
+) -> QuerySet[WorkArtifact]:
+    """My artifacts, newest artifact_date first unless `sort` says otherwise
+    (date, title, hours, category; "-" for descending), optionally full-text
+    searched and filtered by category and a date range (both ends included)."""
+    artifacts = WorkArtifact.objects.owned_by(user).order_by(*_ordering(sort)).defer(*_HEAVY)
     q = q.strip()
     if q:
         artifacts = artifacts.filter(
             search_vector=SearchQuery(q, search_type="websearch", config=SEARCH_CONFIG)
         )
-    artifacts = list(artifacts)
+    if category:
+        artifacts = artifacts.filter(category=category)
+    if date_from:
+        artifacts = artifacts.filter(artifact_date__gte=date_from)
+    if date_to:
+        artifacts = artifacts.filter(artifact_date__lte=date_to)
+    return artifacts
+
+
+def artifact_list(*, user: User, **filters: Any) -> list[WorkArtifact]:
+    """artifact_list_queryset's rows, each with `suggested_skills` (Skill objects,
+    in suggestion order)."""
+    artifacts = list(artifact_list_queryset(user=user, **filters))
     attach_suggested_skills(artifacts, tenant_id=user.tenant_id)
     return artifacts
+
+
+def artifacts_by_ids(*, user: User, artifact_ids: Iterable[str]) -> list[WorkArtifact]:
+    """The user's artifacts among these ids (others are simply absent), by title."""
+    ids = [str(i) for i in artifact_ids if is_storable(str(i))]
+    return list(
+        WorkArtifact.objects.owned_by(user)
+        .filter(pk__in=ids)
+        .order_by(Lower("title"))
+        .only("id", "title", "artifact_date", "estimated_hours_saved")
+    )
 
 
 def attach_suggested_skills(artifacts: Iterable[WorkArtifact], *, tenant_id: int) -> None:

@@ -9,6 +9,10 @@ from __future__ import annotations
 
 import datetime
 import math
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import PurePath
 from typing import Any, Final
 
 from django.contrib.auth import get_user_model
@@ -17,9 +21,15 @@ from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.db import connection, transaction
 from django.db.models import CharField, F, Func, Value
 
-from portfolio.extraction.extract import ExtractedFile
+from portfolio.extraction.extract import (
+    ExtractedFile,
+    ExtractionError,
+    extract,
+    too_large_message,
+)
 from portfolio.models import (
     DESCRIPTION_MAX_LENGTH,
+    EARLIEST_ARTIFACT_DATE,
     FILE_NAME_MAX_LENGTH,
     FILE_TYPE_MAX_LENGTH,
     HOURS_MAX,
@@ -31,6 +41,7 @@ from portfolio.models import (
     TITLE_MAX_LENGTH,
     Category,
     WorkArtifact,
+    latest_artifact_date,
 )
 from tenancy.models import User
 from tenancy.text import UNSTORABLE_TEXT, is_storable
@@ -41,6 +52,8 @@ TITLE_TOO_LONG = f"A title has at most {TITLE_MAX_LENGTH} characters."
 DESCRIPTION_TOO_LONG = f"A description has at most {DESCRIPTION_MAX_LENGTH} characters."
 CATEGORY_INVALID = "Choose one of: " + ", ".join(Category.values) + "."
 DATE_REQUIRED = "Give the date the work was done."
+DATE_IN_FUTURE = "The date of the work cannot be in the future."
+DATE_TOO_EARLY = f"The date of the work cannot be before {EARLIEST_ARTIFACT_DATE.year}."
 FILE_NAME_TOO_LONG = f"A file name has at most {FILE_NAME_MAX_LENGTH} characters."
 FILE_TYPE_TOO_LONG = f"A file type has at most {FILE_TYPE_MAX_LENGTH} characters."
 TEXT_TOO_LONG = f"The extracted text has at most {TEXT_MAX_LENGTH:,} characters."
@@ -84,8 +97,16 @@ def validate_fields(fields: dict[str, Any]) -> dict[str, Any]:
             errors["description"] = DESCRIPTION_TOO_LONG
     if "category" in fields and fields["category"] not in Category.values:
         errors["category"] = CATEGORY_INVALID
-    if "artifact_date" in fields and not isinstance(fields["artifact_date"], datetime.date):
-        errors["artifact_date"] = DATE_REQUIRED
+    if "artifact_date" in fields:
+        day = fields["artifact_date"]
+        if isinstance(day, datetime.datetime):  # a date is the precision we keep
+            clean["artifact_date"] = day = day.date()
+        if not isinstance(day, datetime.date):
+            errors["artifact_date"] = DATE_REQUIRED
+        elif day > latest_artifact_date():
+            errors["artifact_date"] = DATE_IN_FUTURE
+        elif day < EARLIEST_ARTIFACT_DATE:
+            errors["artifact_date"] = DATE_TOO_EARLY
     if len(fields.get("file_name") or "") > FILE_NAME_MAX_LENGTH:
         errors["file"] = FILE_NAME_TOO_LONG
     if len(fields.get("file_type") or "") > FILE_TYPE_MAX_LENGTH:
@@ -222,6 +243,83 @@ def artifact_update(
     if _TEXT_FIELDS & changes.keys():
         suggestions_refresh(artifact=artifact)
     return artifact
+
+
+def title_for_file(file_name: str) -> str:
+    """A title from a file's name: "q3_board-report.pdf" -> "Q3 board report"."""
+    path = PurePath(file_name)
+    words = re.sub(r"[_\-.]+", " ", path.stem).strip() or path.name
+    return (words[0].upper() + words[1:])[:TITLE_MAX_LENGTH]
+
+
+def category_for_file(file_name: str) -> str:
+    return Category.EMAIL if PurePath(file_name).suffix.lower() == ".eml" else Category.DOCUMENT
+
+
+@dataclass(frozen=True)
+class FileResult:
+    """What became of one uploaded file: its artifact, or why it was refused."""
+
+    file_name: str
+    artifact: WorkArtifact | None = None
+    error: str = ""
+
+
+def artifacts_create_from_files(
+    *, user: User, files: Iterable[Any], artifact_date: datetime.date, category: str = ""
+) -> list[FileResult]:
+    """Each uploaded file becomes its own artifact through `artifact_create`.
+
+    Every file is checked on its own (size, type, text, the limit): one bad
+    file is reported and the others are still added. `artifact_create` is
+    atomic by itself, so a refusal undoes only that file. Once the limit
+    refuses one, the rest are refused without reading them.
+    """
+    results: list[FileResult] = []
+    full = False
+    for upload in files:
+        name = upload.name
+        try:
+            if full:
+                raise ValidationError(LIMIT_REACHED)
+            if getattr(upload, "oversized", False):  # portfolio.uploads kept none of it
+                raise ExtractionError(too_large_message())
+            artifact = artifact_create(
+                user=user,
+                title=title_for_file(name),
+                category=category or category_for_file(name),
+                artifact_date=artifact_date,
+                file=extract(file_name=name, data=upload.read()),
+            )
+        except ExtractionError as error:
+            results.append(FileResult(name, error=error.message))
+        except ValidationError as error:
+            reason = " ".join(error.messages)
+            full = full or reason == LIMIT_REACHED
+            results.append(FileResult(name, error=reason))
+        else:
+            results.append(FileResult(name, artifact=artifact))
+    return results
+
+
+@transaction.atomic
+def artifacts_delete_owned(*, user: User, artifact_ids: Iterable[str]) -> int:
+    """Delete several of the user's artifacts in one statement: all of them or none.
+
+    An id that is not the user's (a teammate's, another tenant's, a made-up
+    one) refuses the whole request with ArtifactNotFound, so nobody learns
+    which of them exist.
+    """
+    ids = {str(i) for i in artifact_ids}
+    if not ids or not all(is_storable(i) for i in ids):
+        raise ArtifactNotFound(NOT_FOUND)
+    deleted = (
+        WorkArtifact.objects.owned_by(user).filter(pk__in=ids)._raw_delete(WorkArtifact.objects.db)
+    )
+    if deleted != len(ids):
+        transaction.set_rollback(True)
+        raise ArtifactNotFound(NOT_FOUND)
+    return deleted
 
 
 @transaction.atomic

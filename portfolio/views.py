@@ -3,24 +3,30 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from functools import partial
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.forms.utils import pretty_name
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.template.defaultfilters import pluralize
 from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
-from django_htmx.http import HttpResponseClientRedirect
+from django_htmx.http import HttpResponseClientRedirect, HttpResponseClientRefresh
 
 from portfolio import selectors, services
 from portfolio.chart import month_bars
-from portfolio.forms import ArtifactForm
+from portfolio.export import write_csv
+from portfolio.forms import EDITABLE_FIELDS, ArtifactForm, ListFiltersForm, UploadFilesForm
 from portfolio.models import WorkArtifact
 from portfolio.uploads import install_upload_cap
 from tenancy.forms import apply_service_errors
 from tenancy.shortcuts import get_tenant_object_or_404
+
+NOTHING_SELECTED = "Select the artifacts to delete first."
 
 
 def _mine(request: HttpRequest, pk: uuid.UUID, *, heavy: bool = False) -> WorkArtifact:
@@ -54,33 +60,112 @@ def _done(request: HttpRequest, url: str) -> HttpResponse:
     return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
 
 
+# htmx targets of the list page, and the fragment each one gets.
+_LIST_FRAGMENTS = {
+    "artifact-results": "portfolio/list.html#results",
+    "portfolio-browse": "portfolio/list.html#browse",
+}
+
+
 @login_required
 @require_GET
 def artifact_list(request: HttpRequest) -> HttpResponse:
-    q = request.GET.get("q", "")[:200]
+    filters_form = ListFiltersForm(request.GET)
+    filters = filters_form.filters()
     context = {
-        "artifacts": selectors.artifact_list(user=request.user, q=q),
-        "q": q,
+        "artifacts": selectors.artifact_list(user=request.user, **filters),
+        "filters_form": filters_form,
+        "filtered": any(filters[name] for name in ("q", "category", "date_from", "date_to")),
+        "sort": filters["sort"],
+        "q": filters["q"],
     }
-    if request.htmx and request.htmx.target == "artifact-results":
-        return render(request, "portfolio/list.html#results", context)
+    fragment = request.htmx and _LIST_FRAGMENTS.get(request.htmx.target or "")
+    if fragment:
+        response = render(request, fragment, context)
+        # The address bar gets the filters that do something, not every empty field.
+        response["HX-Push-Url"] = _canonical_url(request)
+        return response
     context["totals"] = selectors.totals(user=request.user)
     context["chart"] = month_bars(selectors.hours_by_month(user=request.user))
     return render(request, "portfolio/list.html", context)
 
 
+def _canonical_url(request: HttpRequest) -> str:
+    kept = [
+        (key, value)
+        for key, value in request.GET.items()
+        if value and not (key == "sort" and value == selectors.DEFAULT_SORT)
+    ]
+    return request.path + (f"?{urlencode(kept)}" if kept else "")
+
+
+def _download(response: HttpResponse, file_name: str) -> HttpResponse:
+    response["Content-Disposition"] = f'attachment; filename="{file_name}"'
+    return response
+
+
 @login_required
 @require_GET
-def artifact_export(request: HttpRequest) -> JsonResponse:
-    return JsonResponse({"artifacts": selectors.user_artifacts(user=request.user)})
+def artifact_export(request: HttpRequest) -> HttpResponse:
+    data = {"artifacts": selectors.user_artifacts(user=request.user)}
+    return _download(JsonResponse(data), "portfolio.json")
+
+
+@login_required
+@require_GET
+def artifact_export_csv(request: HttpRequest) -> HttpResponse:
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    write_csv(response, selectors.user_artifacts(user=request.user))
+    return _download(response, "portfolio.csv")
+
+
+@login_required
+@require_POST
+def artifacts_delete_selected(request: HttpRequest) -> HttpResponse:
+    """POST the selected ids: a confirmation page first, then (with `confirm`) one DELETE."""
+    ids = request.POST.getlist("ids")
+    if not ids:
+        messages.warning(request, NOTHING_SELECTED)
+        return redirect("portfolio:list")
+    if request.POST.get("confirm") != "yes":
+        selected = selectors.artifacts_by_ids(user=request.user, artifact_ids=ids)
+        if len(selected) != len(set(ids)):
+            raise Http404(services.NOT_FOUND)
+        return render(request, "portfolio/delete_selected.html", {"artifacts": selected})
+    try:
+        deleted = services.artifacts_delete_owned(user=request.user, artifact_ids=ids)
+    except services.ArtifactNotFound as error:
+        raise Http404(services.NOT_FOUND) from error
+    messages.success(request, f"{deleted} artifact{pluralize(deleted)} deleted.")
+    return redirect("portfolio:list")
+
+
+@_accepting_uploads
+@require_http_methods(["GET", "POST"])
+def artifacts_upload(request: HttpRequest) -> HttpResponse:
+    """Several files at once, each its own artifact, with a result per file."""
+    form = UploadFilesForm(*_bound(request))
+    results = None
+    if request.method == "POST" and form.is_valid():
+        results = services.artifacts_create_from_files(user=request.user, **form.cleaned_data)
+    context = {"form": form, "results": results, "totals": selectors.totals(user=request.user)}
+    if request.htmx:
+        return render(request, "portfolio/upload.html#upload", context)
+    return render(request, "portfolio/upload.html", context)
 
 
 @login_required
 @require_GET
 def artifact_detail(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
+    field = _field_param(request)
+    if field and request.htmx:  # "Cancel" on a field edited in place: its value again
+        artifact = _mine(request, pk)
+        context = {"artifact": artifact, "name": field, "refocus": True}
+        return render(request, "portfolio/detail.html#field", context)
     artifact = _mine(request, pk, heavy=True)
     selectors.attach_suggested_skills([artifact], tenant_id=request.user.tenant_id)
-    return render(request, "portfolio/detail.html", {"artifact": artifact})
+    context = {"artifact": artifact, "fields": EDITABLE_FIELDS[1:]}
+    return render(request, "portfolio/detail.html", context)
 
 
 def _bound(request: HttpRequest) -> tuple:
@@ -88,34 +173,77 @@ def _bound(request: HttpRequest) -> tuple:
     return (request.POST, request.FILES) if request.method == "POST" else (None, None)
 
 
+def _submit(
+    request: HttpRequest, form: ArtifactForm, save: Callable[..., WorkArtifact]
+) -> WorkArtifact | None:
+    """Call the service with a valid POST; None when there was nothing to save or it refused."""
+    if request.method != "POST" or not form.is_valid():
+        return None
+    try:
+        return save(user=request.user, **form.service_kwargs())
+    except ValidationError as error:
+        apply_service_errors(form, error)
+    except services.ArtifactNotFound as error:  # deleted meanwhile
+        raise Http404(services.NOT_FOUND) from error
+    return None
+
+
 def _save(
     request: HttpRequest,
     form: ArtifactForm,
     artifact: WorkArtifact | None,
     save: Callable[..., WorkArtifact],
+    field: str | None = None,
 ) -> HttpResponse:
     """Bind, call the service, then redirect (or re-render the form with its errors)."""
-    if request.method == "POST" and form.is_valid():
-        try:
-            saved = save(user=request.user, **form.service_kwargs())
-        except ValidationError as error:
-            apply_service_errors(form, error)
-        except services.ArtifactNotFound as error:  # deleted meanwhile
-            raise Http404(services.NOT_FOUND) from error
-        else:
-            verb = "saved" if artifact else "added to your portfolio"
-            messages.success(request, f"“{saved.title}” {verb}.")
-            if form.cleaned_data.get("file") and saved.text_truncated:
-                messages.warning(request, services.TEXT_TRUNCATED)
-            return _done(request, reverse("portfolio:detail", args=[saved.pk]))
+    saved = _submit(request, form, save)
+    if saved is not None:
+        verb = "saved" if artifact else "added to your portfolio"
+        messages.success(request, f"“{saved.title}” {verb}.")
+        if form.cleaned_data.get("file") and saved.text_truncated:
+            messages.warning(request, services.TEXT_TRUNCATED)
+        return _done(request, reverse("portfolio:detail", args=[saved.pk]))
     template = "portfolio/form.html#artifact-form" if request.htmx else "portfolio/form.html"
     totals = None if artifact else selectors.totals(user=request.user)
-    return render(request, template, {"form": form, "artifact": artifact, "totals": totals})
+    context = {"form": form, "artifact": artifact, "totals": totals, "field": field}
+    if field:
+        context["field_label"] = ArtifactForm.base_fields[field].label or pretty_name(field)
+    return render(request, template, context)
+
+
+def _field_param(request: HttpRequest) -> str | None:
+    """The one field a request edits in place (`?field=`), if it names one."""
+    name = request.GET.get("field")
+    return name if name in EDITABLE_FIELDS else None
+
+
+def _edit_in_place(
+    request: HttpRequest, form: ArtifactForm, artifact: WorkArtifact, field: str
+) -> HttpResponse:
+    """htmx: the field's little form (GET, or a refused POST), or its new value after a save."""
+    update = partial(services.artifact_update, artifact_id=artifact.pk)
+    saved = _submit(request, form, update)
+    if saved is not None and field == "file":
+        # A new file changes the text and the suggestions below too.
+        return HttpResponseClientRefresh()
+    context = {
+        "artifact": saved or artifact,
+        "name": field,
+        "editing": saved is None,
+        "form": form,
+        "refocus": True,
+    }
+    return render(request, "portfolio/detail.html#field", context)
 
 
 @_accepting_uploads
 @require_http_methods(["GET", "POST"])
 def artifact_create(request: HttpRequest) -> HttpResponse:
+    if request.method == "GET":
+        totals = selectors.totals(user=request.user)
+        if totals.at_limit:
+            # Say so now rather than offer a form the service will refuse.
+            return render(request, "portfolio/at_limit.html", {"totals": totals})
     form = ArtifactForm(*_bound(request))
     return _save(request, form, None, services.artifact_create)
 
@@ -123,11 +251,19 @@ def artifact_create(request: HttpRequest) -> HttpResponse:
 @_accepting_uploads
 @require_http_methods(["GET", "POST"])
 def artifact_edit(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
+    """The whole form, or one field (`?field=title`); a POST changes only the fields it sends."""
     artifact = _mine(request, pk)
-    initial = ArtifactForm.initial_for(artifact)
-    form = ArtifactForm(*_bound(request), initial=initial)
+    field = _field_param(request)
+    form = ArtifactForm(
+        *_bound(request),
+        initial=ArtifactForm.initial_for(artifact),
+        only=[field] if field else None,
+        partial=True,
+    )
+    if field and request.htmx:
+        return _edit_in_place(request, form, artifact, field)
     update = partial(services.artifact_update, artifact_id=artifact.pk)
-    return _save(request, form, artifact, update)
+    return _save(request, form, artifact, update, field)
 
 
 @login_required

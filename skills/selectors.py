@@ -1,10 +1,12 @@
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+from django.db import connection
 from django.db.models import Count, Q
 from django.urls import reverse
 
+from portfolio.models import WorkArtifact
 from skills.models import Skill
 from tenancy.models import User
 
@@ -37,6 +39,74 @@ def skill_tree(*, tenant_id: int) -> list[TreeRow]:
         rows.append(TreeRow(skill, depth))
         stack.extend((c, depth + 1) for c in reversed(children.get(skill.pk, [])))
     return rows
+
+
+@dataclass
+class TreeNode:
+    """A skill with its sub-skills, for the collapsible tree."""
+
+    skill: Skill
+    depth: int
+    children: list[TreeNode] = field(default_factory=list)
+    artifact_count: int = 0  # artifacts of the tenant that suggest this skill
+    matches: bool = False  # the search matched this skill itself (not only a descendant)
+
+
+def skill_forest(*, tenant_id: int, q: str = "") -> list[TreeNode]:
+    """The tenant's tree as nested nodes, each with its artifact count (two queries).
+
+    With a search, only skills whose name or description contains `q` remain,
+    with their ancestors so each stays in its place in the tree. The catalogue
+    is read whole for the tree anyway, so the match happens on those rows.
+    """
+    counts = suggestion_counts(tenant_id=tenant_id)
+    needle = q.strip().casefold()
+    roots: list[TreeNode] = []
+    path: list[TreeNode] = []  # the ancestors of the row being placed
+    for row in skill_tree(tenant_id=tenant_id):
+        node = TreeNode(row.skill, row.depth, artifact_count=counts.get(row.skill.pk, 0))
+        node.matches = bool(needle) and (
+            needle in row.skill.name.casefold() or needle in row.skill.description.casefold()
+        )
+        del path[row.depth :]
+        (path[-1].children if path else roots).append(node)
+        path.append(node)
+    return _pruned(roots) if needle else roots
+
+
+def _pruned(nodes: list[TreeNode]) -> list[TreeNode]:
+    kept = []
+    for node in nodes:
+        node.children = _pruned(node.children)
+        if node.matches or node.children:
+            kept.append(node)
+    return kept
+
+
+def count_nodes(nodes: list[TreeNode], *, matching: bool = False) -> int:
+    return sum(
+        (not matching or node.matches) + count_nodes(node.children, matching=matching)
+        for node in nodes
+    )
+
+
+def suggestion_counts(*, tenant_id: int) -> dict[int, int]:
+    """How many of the tenant's work artifacts suggest each skill: one aggregate query.
+
+    Suggestions are an array column on the artifact, so the count unnests it;
+    the tenant test is explicit and row-level security is the fence behind it.
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(SUGGESTION_COUNTS_SQL, [tenant_id])
+        return {int(skill_id): count for skill_id, count in cursor.fetchall()}
+
+
+SUGGESTION_COUNTS_SQL = f"""
+SELECT skill_id, count(*)
+FROM {WorkArtifact._meta.db_table} AS a, unnest(a.suggested_skill_ids) AS skill_id
+WHERE a.tenant_id = %s AND skill_id ~ '^[0-9]{{1,18}}$'
+GROUP BY skill_id
+"""
 
 
 def skill_ancestors(*, skill: Skill) -> list[Skill]:

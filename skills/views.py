@@ -9,15 +9,26 @@ from django.shortcuts import redirect, render
 from skills import services
 from skills.forms import SkillForm
 from skills.models import Skill
-from skills.selectors import skill_ancestors, skill_tree
+from skills.selectors import count_nodes, skill_ancestors, skill_forest
 from tenancy.forms import apply_service_errors
 from tenancy.shortcuts import get_tenant_object_or_404
 
 
 @login_required
 def skill_list(request: HttpRequest) -> HttpResponse:
-    rows = skill_tree(tenant_id=request.user.tenant_id)
-    return render(request, "skills/list.html", {"rows": rows})
+    """The catalogue as a collapsible tree; `?q=` searches it, `?collapse=1` folds it."""
+    q = request.GET.get("q", "")[:100]
+    nodes = skill_forest(tenant_id=request.user.tenant_id, q=q)
+    context = {
+        "nodes": nodes,
+        "q": q,
+        # A search opens every branch on its way to a match.
+        "open": bool(q) or request.GET.get("collapse") != "1",
+        "match_count": count_nodes(nodes, matching=True) if q else None,
+    }
+    if request.htmx and request.htmx.target == "skill-tree":
+        return render(request, "skills/list.html#tree", context)
+    return render(request, "skills/list.html", context)
 
 
 @login_required

@@ -10,15 +10,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib import admin
+from django import forms
+from django.contrib import admin, messages
 from django.contrib.admin import widgets
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import UserChangeForm, UserCreationForm
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from tenancy.models import LoginThrottle, Tenant, User
+from tenancy import invitations, services, two_factor
+from tenancy.models import Invitation, LoginThrottle, Role, Tenant, User
 from tenancy.services import email_check_available, users_manageable_by, users_of_tenant
 
 
@@ -86,7 +90,7 @@ class TenantAdminMixin(NotFoundAdminMixin):
 
 @admin.register(Tenant)
 class TenantAdmin(NotFoundAdminMixin, admin.ModelAdmin):
-    list_display = ["name", "slug", "created_at"]
+    list_display = ["name", "slug", "two_factor_required", "created_at"]
     search_fields = ["name", "slug"]
     list_filter = ["created_at"]
     prepopulated_fields = {"slug": ["name"]}
@@ -97,6 +101,24 @@ class TenantAdmin(NotFoundAdminMixin, admin.ModelAdmin):
     def get_queryset(self, request: HttpRequest) -> QuerySet[Tenant]:
         qs = super().get_queryset(request)
         return qs if request.user.is_superuser else qs.filter(pk=request.user.tenant_id)
+
+
+def _for_each(
+    model_admin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet, action: Any, done: str
+) -> None:
+    """An admin action through a service, one selected row at a time: each refusal is
+    reported, the rest go ahead (the service checks who may act on which row)."""
+    changed = 0
+    for pk in queryset.values_list("pk", flat=True):
+        try:
+            action(pk)
+        except (ValidationError, PermissionDenied, Http404) as error:
+            message = "; ".join(getattr(error, "messages", [str(error)]))
+            model_admin.message_user(request, message, messages.ERROR)
+        else:
+            changed += 1
+    if changed:
+        model_admin.message_user(request, f"{done}: {changed}.", messages.SUCCESS)
 
 
 class EmailAvailableMixin:
@@ -127,6 +149,14 @@ class UserAdmin(NotFoundAdminMixin, DjangoUserAdmin):
     list_filter = ["tenant", "is_staff", "is_superuser", "is_active"]
     search_fields = ["email", "display_name"]
     list_select_related = ["tenant"]
+    actions = [
+        "deactivate",
+        "reactivate",
+        "make_member",
+        "make_relationship_manager",
+        "make_tenant_admin",
+        "reset_two_factor",
+    ]
     fieldsets = [
         (None, {"fields": ["email", "password"]}),
         ("Profile", {"fields": ["display_name", "tenant"]}),
@@ -160,7 +190,9 @@ class UserAdmin(NotFoundAdminMixin, DjangoUserAdmin):
         if not request.user.is_superuser:
             # A tenant admin can neither move people between tenants nor hand
             # out powers: admin access, operator status, groups, permissions.
-            readonly += ["is_superuser", "is_staff", "groups", "user_permissions"]
+            # Roles and deactivation go through the actions (the People page's
+            # services), which also end a deactivated person's sessions.
+            readonly += ["is_superuser", "is_staff", "groups", "user_permissions", "is_active"]
             if obj is not None:
                 readonly.append("tenant_name")
         return readonly
@@ -188,10 +220,136 @@ class UserAdmin(NotFoundAdminMixin, DjangoUserAdmin):
     def tenant_name(self, obj: User) -> str:
         return obj.tenant.name
 
+    @admin.action(description="Deactivate the selected people (their sessions end)")
+    def deactivate(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
+        _for_each(
+            self,
+            request,
+            queryset,
+            lambda pk: services.user_deactivate(actor=request.user, user_id=pk),
+            "Deactivated",
+        )
+
+    @admin.action(description="Reactivate the selected people")
+    def reactivate(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
+        _for_each(
+            self,
+            request,
+            queryset,
+            lambda pk: services.user_reactivate(actor=request.user, user_id=pk),
+            "Reactivated",
+        )
+
+    def _set_role(self, request: HttpRequest, queryset: QuerySet[User], role: Role) -> None:
+        _for_each(
+            self,
+            request,
+            queryset,
+            lambda pk: services.user_set_role(actor=request.user, user_id=pk, role=role),
+            f"Now {role.label.lower()}",
+        )
+
+    @admin.action(description="Make the selected people members")
+    def make_member(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
+        self._set_role(request, queryset, Role.MEMBER)
+
+    @admin.action(description="Make the selected people relationship managers")
+    def make_relationship_manager(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
+        self._set_role(request, queryset, Role.RELATIONSHIP_MANAGER)
+
+    @admin.action(description="Make the selected people tenant admins")
+    def make_tenant_admin(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
+        self._set_role(request, queryset, Role.TENANT_ADMIN)
+
+    @admin.action(description="Turn off two-factor sign-in (lost phone and codes)")
+    def reset_two_factor(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
+        _for_each(
+            self,
+            request,
+            queryset,
+            lambda pk: two_factor.two_factor_reset(actor=request.user, user_id=pk),
+            "Two-factor sign-in turned off",
+        )
+
     def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any):
         if db_field.name == "tenant" and not request.user.is_superuser:
             kwargs["queryset"] = Tenant.objects.filter(pk=request.user.tenant_id)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+class InvitationAdminForm(forms.ModelForm):
+    """Adding an invitation in the admin is the People page's invitation_create: the
+    service runs when the form is cleaned, so its refusals show on the form (the
+    neutral answer for an address with an account included)."""
+
+    request: HttpRequest
+
+    class Meta:
+        model = Invitation
+        fields = ["email", "role"]
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        if self.errors or self.instance.pk is not None:
+            return cleaned
+        self.instance = invitations.invitation_create(
+            actor=self.request.user,
+            email=cleaned["email"],
+            role=cleaned["role"],
+            base_url=self.request.build_absolute_uri("/"),
+        )
+        return cleaned
+
+
+@admin.register(Invitation)
+class InvitationAdmin(TenantAdminMixin, admin.ModelAdmin):
+    """Invite, resend and revoke, through tenancy/invitations.py. Rows are read-only:
+    the link's secret is never shown (only its hash is stored)."""
+
+    form = InvitationAdminForm
+    list_display = ["email", "role", "state", "invited_by", "expires_at", "created_at"]
+    list_filter = ["role"]
+    search_fields = ["email"]
+    list_select_related = ["invited_by"]
+    readonly_fields = ["state", "invited_by", "expires_at", "accepted_at", "revoked_at", "user"]
+    actions = ["resend", "revoke"]
+
+    def get_form(self, request: HttpRequest, obj: Any = None, **kwargs: Any):
+        form = super().get_form(request, obj, **kwargs)
+        return type(form.__name__, (form,), {"request": request})
+
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        return ["email", "role"] if obj is None else ["email", "role", *self.readonly_fields]
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False  # revoked instead; housekeeping deletes old ones
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        pass  # invitation_create saved it when the form was cleaned
+
+    @admin.action(description="Resend the selected invitations (with new links)")
+    def resend(self, request: HttpRequest, queryset: QuerySet[Invitation]) -> None:
+        base_url = request.build_absolute_uri("/")
+        _for_each(
+            self,
+            request,
+            queryset,
+            lambda pk: invitations.invitation_resend(actor=request.user, pk=pk, base_url=base_url),
+            "Sent again",
+        )
+
+    @admin.action(description="Revoke the selected invitations")
+    def revoke(self, request: HttpRequest, queryset: QuerySet[Invitation]) -> None:
+        _for_each(
+            self,
+            request,
+            queryset,
+            lambda pk: invitations.invitation_revoke(actor=request.user, pk=pk),
+            "Revoked",
+        )
 
 
 @admin.register(LoginThrottle)
@@ -217,3 +375,11 @@ class LoginThrottleAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return request.user.is_superuser
+
+
+# django-otp's own device admins list every tenant's devices and show their keys:
+# operators and tenant admins reset a person's two-factor sign-in with the user
+# action above instead (tenancy/two_factor.py two_factor_reset).
+for _model in (TOTPDevice, StaticDevice):
+    if admin.site.is_registered(_model):
+        admin.site.unregister(_model)

@@ -4,3 +4,8 @@ from django.apps import AppConfig
 class TenancyConfig(AppConfig):
     name = "tenancy"
     verbose_name = "Tenancy"
+
+    def ready(self) -> None:
+        # Registers the row-level security system check and the per-task log line.
+        from config import logs  # noqa: F401
+        from tenancy import checks  # noqa: F401

@@ -35,7 +35,9 @@ def tenant_admin_group() -> Group:
     """The group that gives tenant admins their admin permissions (refreshed each run)."""
     group, _ = Group.objects.get_or_create(name=TENANT_ADMIN_GROUP)
     permissions = Permission.objects.filter(content_type__app_label__in=TENANT_ADMIN_APPS) | (
-        Permission.objects.filter(content_type__app_label="tenancy", content_type__model="user")
+        Permission.objects.filter(
+            content_type__app_label="tenancy", content_type__model__in=["user", "invitation"]
+        )
     )
     group.permissions.set(permissions)
     return group

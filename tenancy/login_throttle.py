@@ -180,6 +180,15 @@ RETURNING locked_until
 """
 
 
+def _count(cursor, scope: str, limit: int, *, now: dt.datetime) -> dt.datetime | None:
+    """Count one event in `scope`; the end of the lock it meets or starts, if any."""
+    period = dt.timedelta(seconds=settings.LOGIN_LOCKOUT_SECONDS)
+    params = {"scope": scope, "now": now, "period": period, "limit": limit}
+    cursor.execute(_RECORD_FAILURE, params)
+    (until,) = cursor.fetchone()
+    return until if until is not None and until > now else None
+
+
 def record_failure(*, email: str, address: str) -> Lockout | None:
     """Count a wrong password; return the lockout it meets or starts, if any.
 
@@ -187,22 +196,47 @@ def record_failure(*, email: str, address: str) -> Lockout | None:
     limit from this address drops to this one failure (see the module docstring).
     """
     now = timezone.now()
-    period = dt.timedelta(seconds=settings.LOGIN_LOCKOUT_SECONDS)
-    locks = []
     with connection.cursor() as cursor:
+        address_locked = _count(
+            cursor, _address_scope(address), settings.LOGIN_FAILURE_LIMIT_PER_ADDRESS, now=now
+        )
+        email_limit = 1 if address_locked else settings.LOGIN_FAILURE_LIMIT
+        locks = [
+            address_locked,
+            _count(cursor, _email_scope(email, address), email_limit, now=now),
+            _count(
+                cursor, _account_scope(email), settings.LOGIN_FAILURE_LIMIT_PER_ACCOUNT, now=now
+            ),
+        ]
+    locks = [until for until in locks if until is not None]
+    return Lockout(max(locks)) if locks else None
 
-        def count(scope: str, limit: int) -> dt.datetime | None:
-            params = {"scope": scope, "now": now, "period": period, "limit": limit}
-            cursor.execute(_RECORD_FAILURE, params)
-            (until,) = cursor.fetchone()
-            if until is not None and until > now:
-                locks.append(until)
-                return until
-            return None
 
-        address_locked = count(_address_scope(address), settings.LOGIN_FAILURE_LIMIT_PER_ADDRESS)
-        count(_email_scope(email, address), 1 if address_locked else settings.LOGIN_FAILURE_LIMIT)
-        count(_account_scope(email), settings.LOGIN_FAILURE_LIMIT_PER_ACCOUNT)
+def record_reset_request(*, email: str, address: str) -> Lockout | None:
+    """Count a password-reset request; past the limits, refuse more for a while.
+
+    Each request mails someone, so it is limited like a wrong password: per email
+    from one address (LOGIN_FAILURE_LIMIT) and per address (the per-address limit),
+    in scopes of their own, so asking for resets never locks a sign-in. Counted
+    whether or not the address has an account, so the answer reveals nothing.
+    """
+    now = timezone.now()
+    with connection.cursor() as cursor:
+        locks = [
+            _count(
+                cursor,
+                f"reset-{_address_scope(address)}",
+                settings.LOGIN_FAILURE_LIMIT_PER_ADDRESS,
+                now=now,
+            ),
+            _count(
+                cursor,
+                f"reset-{_email_scope(email, address)}",
+                settings.LOGIN_FAILURE_LIMIT,
+                now=now,
+            ),
+        ]
+    locks = [until for until in locks if until is not None]
     return Lockout(max(locks)) if locks else None
 
 

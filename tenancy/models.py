@@ -13,12 +13,17 @@ from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, Permis
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 
 
 class Tenant(models.Model):
     name = models.CharField(max_length=200)
     slug = models.SlugField(max_length=63, unique=True)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
+    # Set by the tenant's admin (tenancy/two_factor.py): everyone signs in with a
+    # second factor, and someone without one sets it up before anything else.
+    # db_default too: loadtest and bench insert tenants and users with raw SQL.
+    two_factor_required = models.BooleanField(default=False, db_default=False)
 
     class Meta:
         ordering = ["name"]
@@ -61,6 +66,9 @@ class User(AbstractBaseUser, PermissionsMixin):
         default=False, help_text="Tenant admins: may sign in to the admin for their tenant."
     )
     date_joined = models.DateTimeField(default=timezone.now)
+    # Part of the session hash: raising it ends every session of the person at once
+    # (tenancy/services.py user_end_sessions), as a password change does.
+    session_epoch = models.PositiveIntegerField(default=0, db_default=0, editable=False)
 
     objects = UserManager()
 
@@ -87,6 +95,16 @@ class User(AbstractBaseUser, PermissionsMixin):
     def clean(self) -> None:
         super().clean()
         self.email = self.__class__.objects.normalize_email(self.email).lower()
+
+    def _get_session_auth_hash(self, secret: str | None = None) -> str:
+        # Django's hash of the password (its sessions end when it changes), plus the
+        # epoch. Epoch 0 adds nothing, so sessions from before it existed stay valid.
+        # Both get_session_auth_hash and the SECRET_KEY_FALLBACKS check call this.
+        if not self.session_epoch:
+            return super()._get_session_auth_hash(secret=secret)
+        key_salt = "tenancy.models.User.session_epoch"
+        value = f"{self.password}:{self.session_epoch}"
+        return salted_hmac(key_salt, value, secret=secret, algorithm="sha256").hexdigest()
 
 
 class TimestampedModel(models.Model):
@@ -167,3 +185,67 @@ class LoginThrottle(models.Model):
 
     def __str__(self) -> str:
         return self.scope
+
+
+class Role(models.TextChoices):
+    """What a person may do in their tenant, beyond being a member."""
+
+    MEMBER = "member", "Member"
+    RELATIONSHIP_MANAGER = "relationship_manager", "Relationship manager"
+    TENANT_ADMIN = "tenant_admin", "Tenant admin"
+
+
+class Invitation(TenantModel, TimestampedModel):
+    """An email address a tenant admin asked to join the tenant.
+
+    The link's token is `<tenant id>.<invitation id>.<secret>`: the tenant id lets
+    the anonymous accept page read the row inside that tenant's context (row-level
+    security), and only a hash of the secret is stored, so the table does not hold
+    working links (tenancy/invitations.py).
+    """
+
+    email = models.EmailField()
+    role = models.CharField(max_length=32, choices=Role.choices, default=Role.MEMBER)
+    invited_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    secret_hash = models.CharField(max_length=64, editable=False)
+    expires_at = models.DateTimeField()
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    user = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            # One open invitation per address in a tenant (tenant_id first: a unique
+            # check must not reveal another tenant's rows).
+            models.UniqueConstraint(
+                "tenant",
+                Lower("email"),
+                condition=models.Q(accepted_at__isnull=True, revoked_at__isnull=True),
+                name="tenancy_invitation_open_unique",
+            ),
+        ]
+        indexes = [models.Index(fields=["tenant", "expires_at"])]
+
+    def __str__(self) -> str:
+        return self.email
+
+    @property
+    def is_open(self) -> bool:
+        return self.accepted_at is None and self.revoked_at is None
+
+    @property
+    def is_expired(self) -> bool:
+        return self.expires_at <= timezone.now()
+
+    @property
+    def state(self) -> str:
+        if self.accepted_at:
+            return "accepted"
+        if self.revoked_at:
+            return "revoked"
+        return "expired" if self.is_expired else "invited"

@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterator
 
 import psycopg
 import pytest
+from django.core.management import call_command
 from django.db import connections
 from django.test import Client
 
@@ -16,6 +17,7 @@ from tenancy.context import tenant_context
 from tenancy.models import Tenant, User
 from tenancy.roles import new_owner_connection
 from tests.factories import TenantFactory, UserFactory
+from tests.mail import Inbox, start_smtp_server
 
 # pytest-playwright's sync API keeps an event loop in the test thread; Django
 # refuses ORM calls there unless this is set (browser tests only need it, but
@@ -145,6 +147,29 @@ def in_tenant() -> Callable[[Tenant | User], object]:
 
 
 @pytest.fixture
+def demo(settings) -> None:
+    """The demo data `make run` loads (seed_demo): the four personas and their pages."""
+    settings.DEBUG = True  # seed_demo refuses to run in production
+    call_command("seed_demo")
+    settings.DEBUG = False
+
+
+@pytest.fixture
 def acme_context(acme) -> Iterator[None]:
     with tenant_context(acme):
         yield
+
+
+@pytest.fixture
+def mailbox(settings) -> Iterator[Inbox]:
+    """A local SMTP server the app sends to (settings as EMAIL_URL=smtp://127.0.0.1:PORT
+    makes them); the test reads the messages that arrived."""
+    controller, inbox = start_smtp_server()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = controller.hostname, controller.port
+    settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
+    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+    try:
+        yield inbox
+    finally:
+        controller.stop()

@@ -14,7 +14,10 @@ from typing import Any
 
 from django.apps import apps
 from django.contrib.auth.models import Group
+from django.contrib.auth.tokens import default_token_generator
 from django.db import connection, models
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
 from django_tasks_db.models import DBTaskResult
 
 from crm_artifacts import services as crm
@@ -26,7 +29,8 @@ from skills.models import Skill
 from tenancy import login_throttle
 from tenancy.context import tenant_context
 from tenancy.demo import tenant_admin_group
-from tenancy.models import LoginThrottle, Tenant, TenantModel, User
+from tenancy.invitations import new_token
+from tenancy.models import Invitation, LoginThrottle, Tenant, TenantModel, User
 from tests.crm_artifacts.factories import CustomerFactory
 from tests.factories import SkillFactory, TenantFactory, UserFactory
 from tests.messaging.factories import SkillMessageFactory
@@ -53,6 +57,7 @@ SECRETS = {
     "proposed value": f"{MARK} Airlines",
     "follow-up title": f"Call {MARK} Customer",
     "group name": f"{MARK} auditors",
+    "invitation email": "invitee@zanzibar-acme.test",
 }
 
 
@@ -87,6 +92,9 @@ class TenantA:
     task_result: DBTaskResult
     step_definition: StepDefinition
     login_throttle: LoginThrottle
+    invitation: Invitation
+    invitation_token: str  # the accept link's token (its secret is stored hashed)
+    password_reset: dict[str, str]  # uidb64 and token of a reset link for alice
     snapshot: dict[str, str] = field(default_factory=dict)  # see snapshot(), taken last
 
     @property
@@ -171,6 +179,8 @@ def build_tenant_a() -> TenantA:
             title=SECRETS["follow-up title"],
             due_on=datetime.date(2030, 1, 1),
         )
+        invitation = Invitation(tenant=acme, email=SECRETS["invitation email"], invited_by=admin)
+        invitation_token = new_token(invitation)
     return TenantA(
         tenant=acme,
         alice=alice,
@@ -192,6 +202,12 @@ def build_tenant_a() -> TenantA:
         task_result=_task_result(acme, proposal),
         step_definition=StepDefinition.objects.get(pk="challenge"),
         login_throttle=_failed_sign_in(alice),
+        invitation=invitation,
+        invitation_token=invitation_token,
+        password_reset={
+            "uidb64": urlsafe_base64_encode(force_bytes(alice.pk)),
+            "token": default_token_generator.make_token(alice),
+        },
     )
 
 

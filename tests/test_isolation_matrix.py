@@ -155,6 +155,9 @@ PAGES: dict[str, Page] = {
     "messaging:read": Page(lambda a: {"pk": a.message.pk}, "alice"),
     "messaging:accept": Page(lambda a: {"pk": a.message.pk}, "alice"),
     "messaging:decline": Page(lambda a: {"pk": a.message.pk}, "alice"),
+    # The proposer's own actions on what they sent (bob sent tenant A's message).
+    "messaging:withdraw": Page(lambda a: {"pk": a.message.pk}, "bob"),
+    "messaging:seen": Page(lambda a: {"pk": a.message.pk}, "bob"),
     "workshops:detail": Page(lambda a: {"pk": a.workshop.pk}, "alice"),
     "workshops:step": Page(_step, "alice"),
     "workshops:messages": Page(_step, "alice"),
@@ -171,6 +174,16 @@ PAGES: dict[str, Page] = {
     "crm:batch-reject": Page(lambda a: {"batch_id": a.proposal.batch_id}, "bob"),
     "crm-api-customer-artifacts": Page(lambda a: {"customer_id": a.customer.pk}, "bob"),
     "crm-api-artifact": Page(lambda a: {"artifact_id": a.proposal.pk}, "bob"),
+    "people:role": Page(lambda a: {"pk": a.bob.pk}, "admin"),
+    "people:deactivate": Page(lambda a: {"pk": a.bob.pk}, "admin"),
+    "people:reactivate": Page(lambda a: {"pk": a.bob.pk}, "admin"),
+    "people:invitation_resend": Page(lambda a: {"pk": a.invitation.pk}, "admin"),
+    "people:invitation_revoke": Page(lambda a: {"pk": a.invitation.pk}, "admin"),
+    # Links for people who are signed out: every signed-in visitor, tenant A's
+    # own included, gets a 404 that shows nothing of the link (tests/tenancy
+    # test_invitations and test_password_reset open them signed out).
+    "invitation_accept": Page(lambda a: {"token": a.invitation_token}, None),
+    "password_reset_confirm": Page(lambda a: a.password_reset, None),
     # No model has get_absolute_url, so the shortcut answers 404 to everyone;
     # it must not start answering tenant B for A's rows when one does.
     "admin:view_on_site": Page(_view_on_site, None),
@@ -215,6 +228,7 @@ ADMIN_OBJECTS: dict[str, AdminObject] = {
     "django_tasks_database.dbtaskresult": AdminObject(lambda a: a.task_result, "platform"),
     "workshops.stepdefinition": AdminObject(lambda a: a.step_definition, "platform"),
     "tenancy.loginthrottle": AdminObject(lambda a: a.login_throttle, "platform"),
+    "tenancy.invitation": AdminObject(lambda a: a.invitation),
 }
 
 

@@ -9,43 +9,20 @@ The pages are found by crawling the demo data's links as each demo persona
 from __future__ import annotations
 
 import re
-from collections import deque
-from html.parser import HTMLParser
-from urllib.parse import urldefrag, urljoin, urlsplit
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.core.management import call_command
+from django.http import HttpResponse
 from django.test import Client
-from django.urls import Resolver404, resolve
 
 from tenancy.models import User
+from tests.crawl import PageScan, crawl
 
 pytestmark = pytest.mark.django_db
 
-# Links a crawler must not follow: they change state on GET-less pages or leave.
-SKIP_PREFIXES = ("/accounts/logout/", "/static/", "/admin/logout/")
-PAGES_PER_VIEW = 3  # enough to see each view with real data, without walking every row
-
-
-class _PageScan(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__()
-        self.links: list[str] = []
-        self.scripts: list[dict[str, str | None]] = []
-        self.handlers: list[str] = []
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        named = dict(attrs)
-        if tag == "a" and named.get("href"):
-            self.links.append(named["href"] or "")
-        if tag == "script":
-            self.scripts.append(named)
-        self.handlers += [f"<{tag} {name}=…>" for name, _ in attrs if name.startswith("on")]
-
 
 def _script_problems(html: str, nonce: str | None) -> list[str]:
-    scan = _PageScan()
+    scan = PageScan()
     scan.feed(html)
     problems = list(scan.handlers)
     for attrs in scan.scripts:
@@ -59,65 +36,17 @@ def _script_problems(html: str, nonce: str | None) -> list[str]:
     return problems
 
 
-def _crawl(client: Client, start: list[str]) -> dict[str, str]:
-    """GET every same-site page reachable from `start`; return {url: problem}."""
-    problems: dict[str, str] = {}
-    seen: set[str] = set()
-    per_view: dict[str, int] = {}
-    queue = deque(start)
-    while queue:
-        url = queue.popleft()
-        if url in seen:
-            continue
-        seen.add(url)
-        try:
-            view = resolve(urlsplit(url).path)
-        except Resolver404:
-            problems[url] = "a link to a page that does not exist"
-            continue
-        key = view.view_name or view.route
-        per_view[key] = per_view.get(key, 0) + 1
-        if per_view[key] > PAGES_PER_VIEW:
-            continue
-        response = client.get(url)
-        if response.status_code in (301, 302):
-            queue.append(response["Location"])
-            continue
-        if response.status_code != 200:
-            problems[url] = f"HTTP {response.status_code}"
-            continue
-        if not response["Content-Type"].startswith("text/html"):
-            continue
-        policy = response.headers.get("Content-Security-Policy", "")
-        script_src = re.search(r"script-src ([^;]*)", policy)
-        if not script_src:
-            problems[url] = f"no script-src in the CSP: {policy!r}"
-            continue
-        if "'unsafe-inline'" in script_src.group(1) or "'unsafe-eval'" in script_src.group(1):
-            problems[url] = f"script-src allows inline script: {script_src.group(1)}"
-        nonce_match = re.search(r"'nonce-([^']+)'", script_src.group(1))
-        found = _script_problems(response.text, nonce_match.group(1) if nonce_match else None)
-        if found:
-            problems[url] = "; ".join(found)
-        scan = _PageScan()
-        scan.feed(response.text)
-        for href in scan.links:
-            target, _ = urldefrag(urljoin(url, href))
-            parts = urlsplit(target)
-            if parts.netloc and parts.netloc != "testserver":
-                continue
-            path = parts.path + (f"?{parts.query}" if parts.query else "")
-            if not path.startswith(SKIP_PREFIXES):
-                queue.append(path)
-    assert len(seen) > 10, f"the crawl reached only {sorted(seen)}"
-    return problems
-
-
-@pytest.fixture
-def demo(settings) -> None:
-    settings.DEBUG = True  # seed_demo refuses to run in production
-    call_command("seed_demo")
-    settings.DEBUG = False
+def _csp_problem(response: HttpResponse) -> str | None:
+    policy = response.headers.get("Content-Security-Policy", "")
+    script_src = re.search(r"script-src ([^;]*)", policy)
+    if not script_src:
+        return f"no script-src in the CSP: {policy!r}"
+    problems = []
+    if "'unsafe-inline'" in script_src.group(1) or "'unsafe-eval'" in script_src.group(1):
+        problems.append(f"script-src allows inline script: {script_src.group(1)}")
+    nonce_match = re.search(r"'nonce-([^']+)'", script_src.group(1))
+    problems += _script_problems(response.text, nonce_match.group(1) if nonce_match else None)
+    return "; ".join(problems) or None
 
 
 @pytest.mark.parametrize(
@@ -132,7 +61,7 @@ def demo(settings) -> None:
 def test_no_reachable_page_runs_inline_script(demo, email, start):
     client = Client()
     client.force_login(User.objects.get(email=email))
-    assert _crawl(client, start) == {}
+    assert crawl(client, start, _csp_problem).problems == {}
 
 
 def test_the_login_page_carries_the_policy_too(client):

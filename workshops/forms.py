@@ -22,7 +22,9 @@ class MessageForm(forms.Form):
     content = forms.CharField(
         label="Your message",
         max_length=MESSAGE_MAX_LENGTH,
-        widget=forms.Textarea(attrs={"rows": 3}),
+        # After a send, htmx swaps the form (and the Send button) anew: focus comes
+        # back here for the next message (static/js/app.js).
+        widget=forms.Textarea(attrs={"rows": 3, "data-swap-focus": ""}),
     )
 
 

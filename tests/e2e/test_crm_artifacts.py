@@ -48,7 +48,7 @@ def test_bob_adds_notes_edits_accepts_and_rejects_and_sees_the_profile(
     )
     occupation.get_by_text("Edit", exact=True).click()
     occupation.get_by_role("textbox", name="Occupation").fill("Airline captain")
-    occupation.get_by_role("button", name="Accept edited Occupation").click()
+    occupation.get_by_role("button", name="Accept edited value for Occupation").click()
     expect(
         page.get_by_text("Occupation accepted: the profile now says “Airline captain”.")
     ).to_be_visible()

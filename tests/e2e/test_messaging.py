@@ -83,6 +83,7 @@ def test_messages_and_the_propose_form_fit_a_375px_screen(page, live_server, log
         page.goto(f"{live_server.url}{path}")
         overflow = sideways_overflow(page)
         assert overflow <= 0, f"{path} scrolls sideways by {overflow}px at 375px"
+    page.get_by_text("Menu", exact=True).click()  # at 375px, sign-out is in the folded menu
     page.get_by_role("button", name="Log out").click()
     login(page, alice)
     page.goto(f"{live_server.url}/skills/{skill.pk}/")

@@ -16,18 +16,6 @@ pytestmark = pytest.mark.django_db
 HTMX = {"HTTP_HX_REQUEST": "true"}
 
 
-@pytest.fixture
-def bob_client(client_for, bob):
-    return client_for(bob)
-
-
-@pytest.fixture
-def proposal(alice, bobs_skill, alices_parent) -> SkillMessage:
-    return SkillMessageFactory(
-        subject_skill=bobs_skill, from_user=alice, proposed_parent_skill=alices_parent
-    )
-
-
 def propose_url(skill: Skill) -> str:
     return f"/skills/{skill.pk}/propose/"
 

@@ -34,3 +34,12 @@ def artifacts_for() -> Callable[[User, int], list[WorkArtifact]]:
         return WorkArtifactFactory.create_batch(count, user=user, **fields)
 
     return make
+
+
+@pytest.fixture
+def admin_client(client_for, alice):
+    """alice administers Acme (staff with every permission, like a tenant admin)."""
+    alice.is_superuser = True
+    alice.is_staff = True
+    alice.save(update_fields=["is_superuser", "is_staff"])
+    return client_for(alice)

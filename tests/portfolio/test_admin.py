@@ -12,15 +12,6 @@ pytestmark = pytest.mark.django_db
 ADMIN = "/admin/portfolio/workartifact/"
 
 
-@pytest.fixture
-def admin_client(client_for, alice):
-    """alice administers Acme (staff with every permission, like a tenant admin)."""
-    alice.is_superuser = True
-    alice.is_staff = True
-    alice.save(update_fields=["is_superuser", "is_staff"])
-    return client_for(alice)
-
-
 def _form(user, **fields) -> dict:
     return {
         "user": user.pk,

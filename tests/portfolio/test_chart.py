@@ -34,3 +34,27 @@ def test_bars_fit_inside_the_plot():
         assert chart.left <= bar.x
         assert bar.x + bar.width <= chart.axis_right
         assert chart.plot_top <= bar.y <= chart.plot_bottom
+
+
+def test_a_future_date_does_not_push_the_history_off_the_chart():
+    rows = [(D(2022, 1, 1), 4.0), (D(2023, 6, 1), 2.0), (D(2999, 1, 1), 7.0)]
+    chart = month_bars(rows, today=D(2024, 3, 10))
+    assert (chart.first, chart.last) == (D(2022, 1, 1), D(2023, 6, 1))
+    assert chart.later_hours == 7.0
+    assert chart.shown_hours + chart.earlier_hours + chart.later_hours == 13.0
+    assert not chart.whole_history
+
+
+def test_what_falls_before_the_window_is_totalled():
+    chart = month_bars([(D(2015, 6, 1), 1.5), (D(2023, 12, 1), 3.0)], today=D(2024, 1, 1))
+    assert chart.earlier_hours == 1.5
+    assert chart.shown_hours == 3.0
+
+
+def test_gridlines_are_round_numbers_up_to_the_top_of_the_scale():
+    chart = month_bars([(D(2022, 1, 1), 9.0), (D(2022, 2, 1), 3.0)], today=D(2024, 1, 1))
+    assert [line.hours for line in chart.grid] == [0, 2.5, 5, 7.5, 10]
+    assert chart.grid[0].y == chart.plot_bottom
+    assert chart.grid[-1].y == chart.plot_top
+    assert chart.whole_history
+    assert chart.show_values

@@ -91,3 +91,12 @@ def test_honours_the_limit(tmp_path, alice, artifacts_for, in_tenant):
 def test_unknown_user_is_an_error():
     with pytest.raises(CommandError, match="No user"):
         _run("--user", "nobody@example.test", ".")
+
+
+def test_a_date_before_1900_is_refused_per_file(tmp_path, alice, in_tenant):
+    (tmp_path / "notes.txt").write_text("Old notes")
+    with pytest.raises(CommandError) as refused:
+        _run("--user", alice.email, "--date", "1850-01-01", str(tmp_path))
+    assert "1 file(s) could not be imported" in str(refused.value)
+    with in_tenant(alice):
+        assert not WorkArtifact.objects.exists()

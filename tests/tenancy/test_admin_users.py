@@ -26,23 +26,10 @@ NEW_PASSWORD = "a-brand-new-password-42"
 
 
 @pytest.fixture
-def tenant_admin(alice) -> User:
-    alice.is_staff = True
-    alice.save(update_fields=["is_staff"])
-    alice.groups.add(tenant_admin_group())
-    return alice
-
-
-@pytest.fixture
 def operator(acme) -> User:
     return User.objects.create_superuser(
         "ops@platform.test", "operator-password-1", tenant=acme, display_name="Olga Operator"
     )
-
-
-@pytest.fixture
-def admin_client(client_for, tenant_admin) -> Client:
-    return client_for(tenant_admin)
 
 
 def url(user: User, action: str = "change") -> str:

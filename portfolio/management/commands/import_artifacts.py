@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime
-import re
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +11,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from portfolio import services
 from portfolio.extraction.extract import ExtractionError, extract_path
-from portfolio.models import TITLE_MAX_LENGTH, Category
+from portfolio.models import Category
 from tenancy.context import tenant_context
 from tenancy.models import User
 
@@ -36,15 +35,6 @@ def collect(paths: list[str]) -> tuple[list[Path], list[tuple[str, str]]]:
 
 def _hidden(path: Path, root: Path) -> bool:
     return any(part.startswith(".") for part in path.relative_to(root).parts)
-
-
-def title_for(path: Path) -> str:
-    words = re.sub(r"[_\-.]+", " ", path.stem).strip() or path.name
-    return (words[0].upper() + words[1:])[:TITLE_MAX_LENGTH]
-
-
-def category_for(path: Path) -> str:
-    return Category.EMAIL if path.suffix.lower() == ".eml" else Category.DOCUMENT
 
 
 class Command(BaseCommand):
@@ -104,8 +94,8 @@ class Command(BaseCommand):
         with tenant_context(user.tenant_id):
             services.artifact_create(
                 user=user,
-                title=title_for(path),
-                category=options["category"] or category_for(path),
+                title=services.title_for_file(path.name),
+                category=options["category"] or services.category_for_file(path.name),
                 artifact_date=artifact_date,
                 file=extracted,
             )
