@@ -28,6 +28,13 @@ the policy's planning cost shows too; it is not gated (timer and load noise).
 
 Uses the database named by EMBEDDED_DATABASE_NAME (default here: "bench"), so
 the demo data is untouched. Existing load tenants of the same shape are kept.
+
+`--citus` runs the same statements on the local Citus cluster of
+tools/citus.py (a coordinator and two workers; database "bench"), and reports
+for each the shards it touched (EXPLAIN's task count) and the indexes the
+workers used. There the data is generated as the cluster's superuser: Citus
+runs the generator's INSERT … SELECT as COPY, which it refuses under
+row-level security. The measured statements run as the app role, RLS on.
 """
 
 from __future__ import annotations
@@ -35,10 +42,12 @@ from __future__ import annotations
 import argparse
 import os
 import platform
+import re
 import statistics
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -47,6 +56,14 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 os.environ.setdefault("EMBEDDED_DATABASE_NAME", "bench")
+CITUS = "--citus" in sys.argv
+CITUS_DATABASE = "bench"
+if CITUS:
+    # Before Django reads its settings: the coordinator's "bench" database.
+    from tools import citus as citus_cluster
+
+    citus_cluster.prepare_database(citus_cluster.start(), CITUS_DATABASE)
+    os.environ.update(citus_cluster.environment(CITUS_DATABASE))
 
 import django  # noqa: E402
 
@@ -73,9 +90,9 @@ from messaging import selectors as messaging  # noqa: E402
 from portfolio import selectors as portfolio  # noqa: E402
 from portfolio.models import WorkArtifact  # noqa: E402
 from skills import selectors as skills  # noqa: E402
-from tenancy.context import tenant_context  # noqa: E402
+from tenancy.context import set_local_sql, tenant_context  # noqa: E402
 from tenancy.models import User  # noqa: E402
-from tenancy.rls import TENANT_SETTING, tenant_models  # noqa: E402
+from tenancy.rls import tenant_models  # noqa: E402
 from workshops import selectors as workshops  # noqa: E402
 from workshops.models import Workshop, WorkshopStep  # noqa: E402
 
@@ -154,6 +171,7 @@ class Measure:
     on_trip_ms: list[float] = field(default_factory=list)
     off_trip_ms: list[float] = field(default_factory=list)
     buffers: int = 0
+    shards: int = 0  # on Citus: the tasks (shards) the statement touched
 
     @property
     def on(self) -> float:
@@ -185,27 +203,53 @@ class Measure:
             found.append("no index" + (f" (seq scan on {', '.join(self.seq_scans)})"))
         if self.on >= MAX_MS:
             found.append(f"{self.on:.1f} ms")
-        if abs(self.diff) >= MAX_RLS_DIFF and abs(self.on - self.off) >= NOISE_FLOOR_MS:
+        # Not gated on Citus: there RLS on also means the tenant's SET LOCAL
+        # travels to the worker, a cost of the transaction, not of the policy.
+        if (
+            not CITUS
+            and abs(self.diff) >= MAX_RLS_DIFF
+            and abs(self.on - self.off) >= NOISE_FLOOR_MS
+        ):
             found.append(f"RLS {self.diff:+.0%}")
         return found
 
 
 def walk(node: dict[str, Any]) -> list[dict[str, Any]]:
+    """A plan's nodes; on Citus also those of the plans the workers ran."""
     nodes = [node]
     for child in node.get("Plans", []):
         nodes.extend(walk(child))
+    job = node.get("Distributed Query", {}).get("Job", {})
+    for task in job.get("Tasks", []):
+        for remote in task.get("Remote Plan", []):
+            for document in remote:
+                nodes.extend(walk(document["Plan"]))
     return nodes
+
+
+def task_count(plan: dict[str, Any]) -> int:
+    """The shards a Citus plan sent work to (0 on a single node)."""
+    return sum(
+        n["Distributed Query"]["Job"].get("Task Count", 0)
+        for n in walk(plan["Plan"])
+        if "Distributed Query" in n
+    )
+
+
+def _table(name: str) -> str:
+    # A shard's index or table carries the shard id: name it as the schema does.
+    return re.sub(r"_\d+$", "", name) if CITUS else name
 
 
 def read_plan(plan: dict[str, Any]) -> tuple[list[str], list[str]]:
     """(indexes used, big tables read by sequential scan) in a plan."""
     nodes = walk(plan["Plan"])
-    indexes = sorted({n["Index Name"] for n in nodes if "Index Name" in n})
+    indexes = sorted({_table(n["Index Name"]) for n in nodes if "Index Name" in n})
     seq = sorted(
         {
-            n["Relation Name"]
+            _table(n["Relation Name"])
             for n in nodes
-            if n["Node Type"] == "Seq Scan" and n["Relation Name"] not in SMALL_TABLES
+            if n["Node Type"] == "Seq Scan" and _table(n["Relation Name"]) not in SMALL_TABLES
         }
     )
     return indexes, seq
@@ -231,16 +275,25 @@ def capture(run: Callable[[], Any]) -> list[tuple[str, Any]]:
     return statements
 
 
-def round_trip(cursor: Any, sql: str, params: Any, repeat: int = 25) -> float:
+def round_trip(
+    cursor: Any, sql: str, params: Any, *, tenant_id: int | None = None, repeat: int = 25
+) -> float:
     """Milliseconds to run the statement and fetch its rows, timed at the client:
     the median of `repeat` runs, since one run of a few tens of microseconds is
-    mostly the jitter of the Python process around it."""
+    mostly the jitter of the Python process around it.
+
+    With `tenant_id`, the runs share one transaction that set the tenant with
+    SET LOCAL first, as a request does (and as Citus passes on to its workers).
+    """
     times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        cursor.execute(sql, params)
-        cursor.fetchall()
-        times.append((time.perf_counter() - start) * 1000)
+    with cursor.connection.transaction():
+        if tenant_id is not None:
+            cursor.execute(set_local_sql(str(tenant_id)))
+        for _ in range(repeat):
+            start = time.perf_counter()
+            cursor.execute(sql, params)
+            cursor.fetchall()
+            times.append((time.perf_counter() - start) * 1000)
     return statistics.median(times)
 
 
@@ -260,8 +313,8 @@ def context_for(tenants: int) -> Context:
     return Context(user=user, customer=customer, workshop=workshop, step=step)
 
 
-def app_connection(tenant_id: int) -> psycopg.Connection:
-    """A plain psycopg connection as the app role, with the tenant set for the session.
+def app_connection() -> psycopg.Connection:
+    """A plain psycopg connection as the app role (round_trip sets the tenant).
 
     For the round trips: Django's own connection registers Python loaders (for
     timestamps, say) that the admin connection lacks, which would time the
@@ -276,14 +329,13 @@ def app_connection(tenant_id: int) -> psycopg.Connection:
         port=db.get("PORT") or None,
         autocommit=True,
     )
-    conn.execute("SELECT set_config(%s, %s, false)", [TENANT_SETTING, str(tenant_id)])
     return conn
 
 
 def measure(context: Context, admin: psycopg.Connection, runs: int) -> list[Measure]:
     results: list[Measure] = []
     tenant_id = context.user.tenant_id
-    app_cursor = psycopg.ClientCursor(app_connection(tenant_id))
+    app_cursor = psycopg.ClientCursor(app_connection())
     # Client-side binding, as Django's psycopg backend does: the same SQL text reaches
     # the server on both connections.
     admin_cursor = psycopg.ClientCursor(admin)
@@ -297,12 +349,13 @@ def measure(context: Context, admin: psycopg.Connection, runs: int) -> list[Meas
                 with tenant_context(tenant_id), connection.cursor() as cursor:
                     on = explain(cursor, sql, params)
                 off = explain(admin_cursor, sql, params)
-                on_trip = round_trip(app_cursor, sql, params)
+                on_trip = round_trip(app_cursor, sql, params, tenant_id=tenant_id)
                 off_trip = round_trip(admin_cursor, sql, params)
                 if attempt == 0:  # warm-up: caches, catalog lookups
                     result.indexes, result.seq_scans = read_plan(on)
                     result.indexes_off, _ = read_plan(off)
                     result.rows = on["Plan"]["Actual Rows"]
+                    result.shards = task_count(on)
                     top = on["Plan"]
                     result.buffers = top.get("Shared Hit Blocks", 0) + top.get(
                         "Shared Read Blocks", 0
@@ -345,6 +398,25 @@ def shape_matches(existing: dict[str, int]) -> bool:
         ROWS_PER_TENANT,
         ROWS_PER_TENANT,
     )
+
+
+@contextmanager
+def generating() -> Iterator[None]:
+    """On Citus, connect "default" as the cluster's superuser while data is made:
+    Citus runs the generator's INSERT … SELECT as COPY, which it refuses under
+    row-level security, and VACUUM needs the tables' owner. Elsewhere, nothing."""
+    if not CITUS:
+        yield
+        return
+    default = connection.settings_dict
+    saved = default["USER"]
+    connection.close()
+    default["USER"] = "postgres"
+    try:
+        yield
+    finally:
+        connection.close()
+        default["USER"] = saved
 
 
 def grow_to(tenants: int, jobs: int) -> float:
@@ -413,9 +485,9 @@ def report(sizes: list[int], results: dict[int, list[Measure]], notes: list[str]
             f"({size // ROWS_PER_TENANT:,} tenants)",
             "",
             "| query | page | index used (RLS on) | rows | RLS on ms | RLS off ms | diff ms "
-            "| diff | plan ms | round trip on ms | off ms | diff | buffers | verdict |",
+            "| diff | plan ms | round trip on ms | off ms | diff | buffers | shards | verdict |",
             "| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: "
-            "| ---: | --- |",
+            "| ---: | ---: | --- |",
         ]
         for m in results[size]:
             verdict = "; ".join(m.problems()) or "ok"
@@ -424,7 +496,7 @@ def report(sizes: list[int], results: dict[int, list[Measure]], notes: list[str]
                 f"{m.off:.3f} | {m.on - m.off:+.3f} | {m.diff:+.0%} | "
                 f"{statistics.median(m.plan_ms):.3f} | "
                 f"{m.trip_on:.3f} | {m.trip_off:.3f} | {m.trip_diff:+.0%} | "
-                f"{m.buffers} | {verdict} |"
+                f"{m.buffers} | {m.shards if CITUS else '-'} | {verdict} |"
             )
     lines += [
         "",
@@ -445,17 +517,26 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=9, help="timed runs per query and mode")
     parser.add_argument("--jobs", type=int, default=2, help="tenants generated in parallel")
     parser.add_argument("--admin-url", help="a role that bypasses RLS (needed with DATABASE_URL)")
+    parser.add_argument(
+        "--citus", action="store_true", help="on the local Citus cluster (tools/citus.py)"
+    )
     args = parser.parse_args()
     sizes = sorted(int(s) for s in args.sizes.split(","))
     if any(s % ROWS_PER_TENANT for s in sizes):
         sys.exit(f"Sizes must be multiples of {ROWS_PER_TENANT} (rows per tenant).")
 
     call_command("migrate", verbosity=0)
+    if CITUS and not args.admin_url:
+        args.admin_url = citus_cluster.nodes()[0].database_url(
+            user="postgres", database=CITUS_DATABASE
+        )
     admin = admin_connection(args.admin_url)
     version = admin.execute("SHOW server_version").fetchone()[0]
     load = os.getloadavg()
+    citus = admin.execute("SELECT extversion FROM pg_extension WHERE extname = 'citus'").fetchone()
+    where = f"Citus {citus[0]} (a coordinator and two workers, tools/citus.py) on " if citus else ""
     notes = [
-        f"Database `{settings.DATABASES['default']['NAME']}`, PostgreSQL {version}, "
+        f"Database `{settings.DATABASES['default']['NAME']}`, {where}PostgreSQL {version}, "
         f"{os.cpu_count()} cores ({platform.machine()}), load average "
         f"{load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f} at the start.",
         f"Data: `manage.py {GENERATE} --tenants N` (N = rows / {ROWS_PER_TENANT}), "
@@ -467,19 +548,21 @@ def main() -> int:
     for size in sizes:
         tenants = size // ROWS_PER_TENANT
         print(f"{size:,} rows ({tenants} tenants)", file=sys.stderr)
-        seconds = grow_to(tenants, args.jobs)
+        with generating():
+            seconds = grow_to(tenants, args.jobs)
         print(f"  data ready in {seconds:.0f} s; measuring", file=sys.stderr)
         results[size] = measure(context_for(tenants), admin, args.runs)
 
     text = report(sizes, results, notes)
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(text)
+    results_file = RESULTS.with_name("scale-citus.md") if CITUS else RESULTS
+    results_file.parent.mkdir(parents=True, exist_ok=True)
+    results_file.write_text(text)
     print(text)
     failed = [m.name for m in results[max(sizes)] if m.problems()]
     if failed:
         print(f"FAILED at {max(sizes):,} rows: {', '.join(failed)}", file=sys.stderr)
         return 1
-    print(f"Written to {RESULTS.relative_to(ROOT)}", file=sys.stderr)
+    print(f"Written to {results_file.relative_to(ROOT)}", file=sys.stderr)
     return 0
 
 

@@ -30,6 +30,7 @@ from crm_artifacts.workflows import validate_workflow
 from loadtest import samples, sql
 from portfolio.models import MAX_ARTIFACTS_PER_USER
 from tenancy.context import tenant_context
+from tenancy.keys import tenant_foreign_keys
 from tenancy.models import Tenant
 from tenancy.rls import tenant_models
 from workshops.models import StepDefinition
@@ -351,6 +352,26 @@ def _tables() -> list[str]:
     return sorted(m._meta.db_table for m in tenant_models())
 
 
+def _referencing_first() -> list[str]:
+    """The tenant tables, each before every tenant table it references."""
+    ordered: list[str] = []
+
+    def visit(model: type) -> None:
+        table = model._meta.db_table
+        if table in ordered:
+            return
+        for other in tenant_models():
+            if other is not model and any(
+                f.related_model is model for f in tenant_foreign_keys(other)
+            ):
+                visit(other)
+        ordered.append(table)
+
+    for model in tenant_models():
+        visit(model)
+    return ordered
+
+
 def analyze() -> None:
     """Fresh planner statistics, so the next query plans see the new rows."""
     with connection.cursor() as cursor:
@@ -378,10 +399,11 @@ def reset(*, jobs: int = 1, progress: Progress | None = None) -> int:
     tenant_ids = list(existing_tenants().values())
 
     def delete(tenant_id: int) -> None:
-        # Foreign keys are deferred: within one transaction the order does not matter.
+        # The keys between tenant tables are checked per statement
+        # (tenancy/keys.py): rows that others reference go last.
         with tenant_context(tenant_id), connection.cursor() as cursor:
             cursor.execute("SET LOCAL synchronous_commit = off")
-            for table in tables:
+            for table in _referencing_first():
                 cursor.execute(f"DELETE FROM {qn(table)} WHERE tenant_id = %s", [tenant_id])
             for table, column in user_refs:
                 cursor.execute(

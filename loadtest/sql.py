@@ -216,6 +216,6 @@ SELECT a.decided_at, a.tenant_id, a.customer_id, a.rm_id, a.id, a.workflow_trigg
        -- by position, not by id, so every customer shows an open one.
        mod(row_number() OVER (PARTITION BY a.customer_id ORDER BY a.id), 2) = 0
 FROM crm_artifacts_artifact AS a
-JOIN crm_artifacts_customer AS c ON c.id = a.customer_id
+JOIN crm_artifacts_customer AS c ON c.tenant_id = a.tenant_id AND c.id = a.customer_id
 WHERE a.tenant_id = %(tenant)s AND a.workflow_trigger IS NOT NULL
 """

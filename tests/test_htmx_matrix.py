@@ -51,6 +51,13 @@ PUBLIC = {
     # Polled every minute from the nav: a 204 keeps the page as it is rather
     # than taking the user away from what they are typing (messaging/views.py).
     "messaging:unread_count": "a background poll answers 204",
+    # Accounts (tenancy/urls.py): pages for people who are not signed in, by design.
+    "two_factor_verify": "the second step of signing in, before the session is signed in",
+    "invitation_accept": "an invitee has no account yet",
+    "password_reset": "someone who forgot their password is signed out",
+    "password_reset_done": "someone who forgot their password is signed out",
+    "password_reset_confirm": "someone who forgot their password is signed out",
+    "password_reset_complete": "someone who forgot their password is signed out",
 }
 
 SITE_ROUTES = [r for r in matrix.ROUTES if not r.is_admin and not r.route.startswith("api/")]

