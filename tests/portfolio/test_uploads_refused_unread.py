@@ -297,3 +297,14 @@ def test_an_outsider_s_edit_is_still_404(client_for, carol, alice, create):
 
 def test_a_random_id_is_404_outside_the_request_transaction(alice_client):
     assert alice_client.post(f"/portfolio/{uuid.uuid4()}/edit/", {"title": "x"}).status_code == 404
+
+
+def test_a_get_of_an_upload_page_has_no_body_to_wait_for(server, headers_for, alice):
+    # gunicorn marks every request's input terminated; one with neither a length
+    # nor chunks has an empty body, read at once.
+    head = "".join(f"{name}: {value}\r\n" for name, value in headers_for(alice).items())
+    with server.connect() as sock:
+        sock.sendall(f"GET /portfolio/new/ HTTP/1.1\r\n{head}\r\n".encode())
+        status, _headers, body = read_response(sock, timeout=5)
+    assert status == 200
+    assert b"New artifact" in body
