@@ -43,6 +43,7 @@ from portfolio.models import (
     WorkArtifact,
     latest_artifact_date,
 )
+from tenancy.context import tenant_context
 from tenancy.models import User
 from tenancy.text import UNSTORABLE_TEXT, is_storable
 
@@ -271,9 +272,11 @@ def artifacts_create_from_files(
     """Each uploaded file becomes its own artifact through `artifact_create`.
 
     Every file is checked on its own (size, type, text, the limit): one bad
-    file is reported and the others are still added. `artifact_create` is
-    atomic by itself, so a refusal undoes only that file. Once the limit
-    refuses one, the rest are refused without reading them.
+    file is reported and the others are still added. Each file's text is
+    extracted with no transaction open (the upload page runs outside the
+    request's), then its `artifact_create` runs in a short transaction of its
+    own in the user's tenant, so a refusal undoes only that file. Once the
+    limit refuses one, the rest are refused without reading them.
     """
     results: list[FileResult] = []
     full = False
@@ -284,13 +287,15 @@ def artifacts_create_from_files(
                 raise ValidationError(LIMIT_REACHED)
             if getattr(upload, "oversized", False):  # portfolio.uploads kept none of it
                 raise ExtractionError(too_large_message())
-            artifact = artifact_create(
-                user=user,
-                title=title_for_file(name),
-                category=category or category_for_file(name),
-                artifact_date=artifact_date,
-                file=extract(file_name=name, data=upload.read()),
-            )
+            extracted = extract(file_name=name, data=upload.read())
+            with tenant_context(user.tenant_id):
+                artifact = artifact_create(
+                    user=user,
+                    title=title_for_file(name),
+                    category=category or category_for_file(name),
+                    artifact_date=artifact_date,
+                    file=extracted,
+                )
         except ExtractionError as error:
             results.append(FileResult(name, error=error.message))
         except ValidationError as error:

@@ -18,6 +18,13 @@ Views that take uploads install it with `install_upload_cap(request)`, which
 must run before anything reads request.POST: those views are csrf_exempt on
 the outside and csrf_protect on the inside (Django's documented pattern for
 per-view upload handlers).
+
+Before any of that, `body_too_large(request)` refuses a request that cannot
+fit: a declared Content-Length over the cap plus BODY_ALLOWANCE is refused
+without reading a byte of the body. A body without a declared length (chunked:
+gunicorn decodes it and says so with `wsgi.input_terminated`, but Django reads
+such a body as empty) is read here up to the same limit and refused as soon as
+it passes it; one that fits is handed on as an ordinary body of known length.
 """
 
 from __future__ import annotations
@@ -27,7 +34,17 @@ import io
 from django.conf import settings
 from django.core.files.uploadedfile import InMemoryUploadedFile, SimpleUploadedFile
 from django.core.files.uploadhandler import FileUploadHandler
+from django.core.handlers.wsgi import LimitedStream
 from django.http import HttpRequest
+
+from portfolio.extraction.extract import too_large_message
+
+# Room for the form's other fields and the multipart framing on top of the
+# file cap: the artifact form's text fields come to well under 16 KB, each
+# part's headers to a few hundred bytes, so 64 KB refuses no honest upload of a
+# file at the cap (or of several files coming to it).
+BODY_ALLOWANCE = 64 * 1024
+_READ_CHUNK = 64 * 1024
 
 
 class OversizedUpload(SimpleUploadedFile):
@@ -86,3 +103,33 @@ def install_upload_cap(request: HttpRequest) -> None:
     # Django refuses new handlers then: installing them anyway answered 500.
     if request.content_type == "multipart/form-data":
         request.upload_handlers = [CappedUploadHandler(request)]
+
+
+def body_limit() -> int:
+    return settings.UPLOAD_MAX_BYTES + BODY_ALLOWANCE
+
+
+def request_too_large_message() -> str:
+    # The form's own message for one file past the cap, and what to do.
+    return f"{too_large_message()} Choose a smaller file, or fewer files at once."
+
+
+def body_too_large(request: HttpRequest) -> bool:
+    """Whether the request's body is over body_limit(), read no further than it."""
+    declared = request.META.get("CONTENT_LENGTH")
+    if declared:  # its form was checked by config.content_length
+        return int(declared) > body_limit()
+    if not request.environ.get("wsgi.input_terminated"):
+        return False  # no body, or a server that cannot say where it ends
+    stream = request.environ["wsgi.input"]
+    body = io.BytesIO()
+    while chunk := stream.read(_READ_CHUNK):
+        body.write(chunk)
+        if body.tell() > body_limit():
+            return True
+    # Fits: from here on it is a body of known length, which Django can parse.
+    length = body.tell()
+    body.seek(0)
+    request.META["CONTENT_LENGTH"] = str(length)
+    request._stream = LimitedStream(body, length)  # type: ignore[attr-defined]
+    return False

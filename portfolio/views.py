@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from functools import partial
 from urllib.parse import urlencode
 
@@ -22,9 +23,11 @@ from portfolio.chart import month_bars
 from portfolio.export import write_csv
 from portfolio.forms import EDITABLE_FIELDS, ArtifactForm, ListFiltersForm, UploadFilesForm
 from portfolio.models import WorkArtifact
-from portfolio.uploads import install_upload_cap
+from portfolio.uploads import body_too_large, install_upload_cap, request_too_large_message
+from tenancy.context import tenant_context
 from tenancy.forms import apply_service_errors
 from tenancy.shortcuts import get_tenant_object_or_404
+from tenancy.transactions import outside_request_transaction
 
 NOTHING_SELECTED = "Select the artifacts to delete first."
 
@@ -38,22 +41,48 @@ def _mine(request: HttpRequest, pk: uuid.UUID, *, heavy: bool = False) -> WorkAr
 
 
 def _accepting_uploads(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Cap the upload before anything parses the body (see portfolio.uploads).
+    """Refuse a body over the cap unread, cap the upload, and run outside the request
+    transaction (see portfolio.uploads and tenancy.transactions).
 
     CsrfViewMiddleware would read request.POST first, so the outer view is
-    exempt, installs the cap, then runs the view under csrf_protect.
+    exempt, installs the cap, then runs the view under csrf_protect. The view
+    reads the body and extracts the file's text with no transaction open, and
+    does its database work in `_in_tenant(request)` blocks.
     """
     protected = csrf_protect(view)
 
+    @outside_request_transaction
     @csrf_exempt
     @login_required
     def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        if body_too_large(request):
+            return _too_large(request)
         install_upload_cap(request)
         return protected(request, *args, **kwargs)
 
     wrapper.__name__ = wrapper.__qualname__ = view.__name__
     wrapper.__doc__ = view.__doc__
     return wrapper
+
+
+def _in_tenant(request: HttpRequest) -> AbstractContextManager[None]:
+    """A short transaction in the signed-in user's tenant, for views outside the request's."""
+    return tenant_context(request.user.tenant_id)
+
+
+def _too_large(request: HttpRequest) -> HttpResponse:
+    """413 before the body is read: the form's fields are unknown, so nothing is re-shown.
+
+    htmx puts the message at the top of the form that was sent, keeping what was
+    typed in it (base.html swaps 413 answers); a plain post gets a page.
+    """
+    context = {"message": request_too_large_message(), "back": request.get_full_path()}
+    if request.htmx:
+        response = render(request, "portfolio/too_large.html#message", context, status=413)
+        response["HX-Retarget"] = "closest form"
+        response["HX-Reswap"] = "afterbegin"
+        return response
+    return render(request, "portfolio/too_large.html", context, status=413)
 
 
 def _done(request: HttpRequest, url: str) -> HttpResponse:
@@ -147,11 +176,13 @@ def artifacts_upload(request: HttpRequest) -> HttpResponse:
     form = UploadFilesForm(*_bound(request))
     results = None
     if request.method == "POST" and form.is_valid():
+        # Extracts each file outside any transaction; each create is its own.
         results = services.artifacts_create_from_files(user=request.user, **form.cleaned_data)
-    context = {"form": form, "results": results, "totals": selectors.totals(user=request.user)}
-    if request.htmx:
-        return render(request, "portfolio/upload.html#upload", context)
-    return render(request, "portfolio/upload.html", context)
+    with _in_tenant(request):
+        context = {"form": form, "results": results, "totals": selectors.totals(user=request.user)}
+        if request.htmx:
+            return render(request, "portfolio/upload.html#upload", context)
+        return render(request, "portfolio/upload.html", context)
 
 
 @login_required
@@ -240,19 +271,23 @@ def _edit_in_place(
 @require_http_methods(["GET", "POST"])
 def artifact_create(request: HttpRequest) -> HttpResponse:
     if request.method == "GET":
-        totals = selectors.totals(user=request.user)
-        if totals.at_limit:
-            # Say so now rather than offer a form the service will refuse.
-            return render(request, "portfolio/at_limit.html", {"totals": totals})
+        with _in_tenant(request):
+            totals = selectors.totals(user=request.user)
+            if totals.at_limit:
+                # Say so now rather than offer a form the service will refuse.
+                return render(request, "portfolio/at_limit.html", {"totals": totals})
     form = ArtifactForm(*_bound(request))
-    return _save(request, form, None, services.artifact_create)
+    _extract(request, form)
+    with _in_tenant(request):
+        return _save(request, form, None, services.artifact_create)
 
 
 @_accepting_uploads
 @require_http_methods(["GET", "POST"])
 def artifact_edit(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
     """The whole form, or one field (`?field=title`); a POST changes only the fields it sends."""
-    artifact = _mine(request, pk)
+    with _in_tenant(request):
+        artifact = _mine(request, pk)
     field = _field_param(request)
     form = ArtifactForm(
         *_bound(request),
@@ -260,10 +295,19 @@ def artifact_edit(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
         only=[field] if field else None,
         partial=True,
     )
-    if field and request.htmx:
-        return _edit_in_place(request, form, artifact, field)
-    update = partial(services.artifact_update, artifact_id=artifact.pk)
-    return _save(request, form, artifact, update, field)
+    _extract(request, form)
+    with _in_tenant(request):
+        if field and request.htmx:
+            return _edit_in_place(request, form, artifact, field)
+        update = partial(services.artifact_update, artifact_id=artifact.pk)
+        return _save(request, form, artifact, update, field)
+
+
+def _extract(request: HttpRequest, form: ArtifactForm) -> None:
+    """Validate a POST now, outside any transaction: this reads the file's text
+    (portfolio.extraction, seconds for a large PDF). The form keeps the result."""
+    if request.method == "POST":
+        form.is_valid()
 
 
 @login_required

@@ -6,6 +6,7 @@ from django.http import HttpRequest, HttpResponse
 from django.utils.functional import SimpleLazyObject
 
 from tenancy.context import tenant_context
+from tenancy.transactions import runs_outside_request_transaction
 
 
 class TenantMiddleware:
@@ -14,7 +15,9 @@ class TenantMiddleware:
     With ATOMIC_REQUESTS the view runs in a savepoint inside this
     transaction, so a failing view is rolled back while the tenant setting
     stays set for the error page. Anonymous requests run with no tenant:
-    tenant tables then return nothing and refuse writes (fail closed).
+    tenant tables then return nothing and refuse writes (fail closed). A view
+    marked `@outside_request_transaction` opens its own short tenant contexts
+    (tenancy/transactions.py).
     """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
@@ -27,5 +30,7 @@ class TenantMiddleware:
             return self.get_response(request)
         # Lazy: most requests only need the id, which the user row carries.
         request.tenant = SimpleLazyObject(lambda: user.tenant)
+        if runs_outside_request_transaction(request):
+            return self.get_response(request)
         with tenant_context(user.tenant_id):
             return self.get_response(request)

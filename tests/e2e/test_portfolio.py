@@ -106,3 +106,21 @@ def test_portfolio_pages_fit_a_375px_screen(page, live_server, login, alice):
             "document.documentElement.scrollWidth - document.documentElement.clientWidth"
         )
         assert overflow <= 0, f"{path} scrolls sideways by {overflow}px at 375px"
+
+
+def test_a_file_over_the_cap_is_refused_in_place_and_what_was_typed_stays(
+    page, live_server, login, alice, settings
+):
+    settings.UPLOAD_MAX_BYTES = 64 * 1024  # the 300 KB body below is refused unread: 413
+    login(page, alice)
+    page.goto(f"{live_server.url}/portfolio/new/")
+    page.get_by_label("Title").fill("Oversized minutes")
+    page.get_by_label("File").set_input_files(
+        {"name": "minutes.txt", "mimeType": "text/plain", "buffer": b"minutes " * 40_000}
+    )
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_test_id("upload-too-large")).to_have_text(
+        "The file is larger than 0.0625 MB. Choose a smaller file, or fewer files at once."
+    )
+    expect(page.get_by_label("Title")).to_have_value("Oversized minutes")
+    expect(page.get_by_role("button", name="Save")).to_be_enabled()

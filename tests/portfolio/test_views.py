@@ -256,7 +256,7 @@ def test_an_upload_over_the_cap_is_refused_while_it_arrives(
     alice_client, alice, in_tenant, settings
 ):
     settings.UPLOAD_MAX_BYTES = 64 * 1024
-    big = SimpleUploadedFile("big.txt", b"a" * (200 * 1024))
+    big = SimpleUploadedFile("big.txt", b"a" * (100 * 1024))  # over the cap, within the allowance
     response = alice_client.post("/portfolio/new/", {**FORM, "file": big})
     assert response.status_code == 200
     assert "The file is larger than 0.0625 MB." in response.text
