@@ -41,6 +41,7 @@ row-level security. The measured statements run as the app role, RLS on.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import platform
 import re
@@ -115,6 +116,12 @@ NOISE_FLOOR_MS = 0.1
 # Global reference data, a handful of rows: a sequential scan is the right plan.
 SMALL_TABLES = {"workshops_stepdefinition"}
 RESULTS = ROOT / "bench" / "results" / "scale.md"
+# The single-node medians (RLS on) of the last run, for --citus to show beside its own.
+SINGLE_NODE = ROOT / "bench" / "results" / "scale-single-node.json"
+
+
+def load_single_node() -> dict[str, dict[str, float]]:
+    return json.loads(SINGLE_NODE.read_text()) if SINGLE_NODE.exists() else {}
 
 
 @dataclass
@@ -455,7 +462,12 @@ def index_label(m: Measure) -> str:
     return text
 
 
-def report(sizes: list[int], results: dict[int, list[Measure]], notes: list[str]) -> str:
+def report(
+    sizes: list[int],
+    results: dict[int, list[Measure]],
+    notes: list[str],
+    single_node: dict[str, dict[str, float]],
+) -> str:
     top = max(sizes)
     failed = [m.name for m in results[top] if m.problems()]
     worst = max(results[top], key=lambda m: m.on)
@@ -494,18 +506,21 @@ def report(sizes: list[int], results: dict[int, list[Measure]], notes: list[str]
             f"({size // ROWS_PER_TENANT:,} tenants)",
             "",
             "| query | page | index used (RLS on) | rows | RLS on ms | RLS off ms | diff ms "
-            "| diff | plan ms | round trip on ms | off ms | diff | buffers | shards | verdict |",
+            "| diff | plan ms | round trip on ms | off ms | diff | buffers | shards "
+            "| single node ms | verdict |",
             "| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: "
-            "| ---: | ---: | --- |",
+            "| ---: | ---: | ---: | --- |",
         ]
+        alone = single_node.get(str(size), {})
         for m in results[size]:
             verdict = "; ".join(m.problems()) or "ok"
+            beside = f"{alone[m.name]:.3f}" if CITUS and m.name in alone else "-"
             lines.append(
                 f"| {m.name} | `{m.page}` | {index_label(m)} | {m.rows} | {m.on:.3f} | "
                 f"{m.off:.3f} | {m.on - m.off:+.3f} | {m.diff:+.0%} | "
                 f"{statistics.median(m.plan_ms):.3f} | "
                 f"{m.trip_on:.3f} | {m.trip_off:.3f} | {m.trip_diff:+.0%} | "
-                f"{m.buffers} | {m.shards if CITUS else '-'} | {verdict} |"
+                f"{m.buffers} | {m.shards if CITUS else '-'} | {beside} | {verdict} |"
             )
     lines += [
         "",
@@ -553,6 +568,11 @@ def main() -> int:
         f"Each statement the page's selector runs, as user1 of the middle tenant; "
         f"median of {args.runs} warm runs, RLS on and off alternating.",
     ]
+    if CITUS:
+        notes.append(
+            "Single node ms: the same statement's RLS-on median in the last single-node "
+            f"run at that size (`make bench-scale`, {SINGLE_NODE.relative_to(ROOT)})."
+        )
     results: dict[int, list[Measure]] = {}
     for size in sizes:
         tenants = size // ROWS_PER_TENANT
@@ -562,7 +582,17 @@ def main() -> int:
         print(f"  data ready in {seconds:.0f} s; measuring", file=sys.stderr)
         results[size] = measure(context_for(tenants), admin, args.runs)
 
-    text = report(sizes, results, notes)
+    if CITUS:
+        single_node = load_single_node()
+    else:
+        single_node = {}
+        SINGLE_NODE.parent.mkdir(parents=True, exist_ok=True)
+        SINGLE_NODE.write_text(
+            json.dumps(
+                {str(size): {m.name: m.on for m in found} for size, found in results.items()}
+            )
+        )
+    text = report(sizes, results, notes, single_node)
     results_file = RESULTS.with_name("scale-citus.md") if CITUS else RESULTS
     results_file.parent.mkdir(parents=True, exist_ok=True)
     results_file.write_text(text)
