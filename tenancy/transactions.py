@@ -12,8 +12,7 @@ skips ATOMIC_REQUESTS for it (`transaction.non_atomic_requests`) and
 TenantMiddleware leaves it without a tenant context. The view then does its
 slow work first and wraps every read and write in its own short
 `tenant_context(request.user.tenant_id)`; outside one, tenant tables show
-nothing and refuse writes (and strict mode raises), so a forgotten block fails
-closed.
+nothing and refuse writes, so a forgotten block fails closed.
 """
 
 from __future__ import annotations
