@@ -60,6 +60,7 @@ bench-pages: $(STAMP)
 	$(PY) bench/run.py
 
 # List queries at 10k, 100k and 1M rows, RLS on vs off (database "bench"; 1.5-4 min here).
+# SCALE_ARGS="--citus --sizes 1000000": the same on the local Citus cluster, shards per statement.
 bench-scale: $(STAMP)
 	$(PY) bench/scale.py $(SCALE_ARGS)
 
