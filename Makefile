@@ -7,16 +7,23 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 PORT ?= 8000
 
-.PHONY: run test test-citus install lint format check-rls clean-data bench bench-pages bench-scale bench-batch
+.PHONY: run test test-citus install lock lint format check-rls clean-data bench bench-pages bench-scale bench-batch
 
-$(STAMP): pyproject.toml
+# Every install resolves the same tree: requirements.lock pins every package with
+# its hashes (pip-tools, from pyproject.toml's ranges); the project itself is then
+# installed on top without dependencies. `make lock` refreshes the lock.
+$(STAMP): pyproject.toml requirements.lock
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is required, found " + sys.version' 
 	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e ".[dev]"
+	$(PY) -m pip install --quiet --require-hashes -r requirements.lock
+	$(PY) -m pip install --quiet --no-deps -e .
 	@touch $(STAMP)
 
 install: $(STAMP)
+
+lock: $(STAMP)
+	$(VENV)/bin/pip-compile --quiet --upgrade --extra dev --generate-hashes --allow-unsafe \
+	  --strip-extras --no-emit-index-url --no-emit-find-links -o requirements.lock pyproject.toml
 
 run: $(STAMP)
 	$(PY) manage.py migrate --noinput
