@@ -116,8 +116,11 @@ def test_batch_accept_killed_between_its_writes_keeps_nothing_and_a_retry_succee
         finally:
             connection.close()
 
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_advisory_lock(%s)", [GATE])
+    # Held on a direct connection of its own: behind a transaction pooler the
+    # test's own connection may hand its server session (and a session lock on
+    # it) to the very request that should wait.
+    gate = new_owner_connection()
+    gate.execute("SELECT pg_advisory_lock(%s)", [GATE])
     try:
         thread = threading.Thread(target=clicks)
         thread.start()
@@ -133,8 +136,8 @@ def test_batch_accept_killed_between_its_writes_keeps_nothing_and_a_retry_succee
         while "first" not in outcome and thread.is_alive() and time.monotonic() < deadline:
             time.sleep(0.05)
     finally:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_unlock(%s)", [GATE])
+        gate.execute("SELECT pg_advisory_unlock(%s)", [GATE])
+        gate.close()
 
     # An error page at once, not a hang and not a traceback.
     first = outcome.get("first")
