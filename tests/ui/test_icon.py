@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import pytest
 from django.template import Context, Template, TemplateSyntaxError
-
 from lucide import IconDoesNotExist
 
 
@@ -46,8 +45,10 @@ def test_the_empty_state_has_an_icon_a_sentence_and_one_button():
         '{% include "components/empty_state.html" with icon="folder-open" title="No artifacts yet"'
         ' text="Add one." url="/portfolio/new/" action="New artifact" action_icon="plus" %}'
     )
-    assert "icon-folder-open" in html and "icon-plus" in html
-    assert "No artifacts yet" in html and "Add one." in html
+    assert "icon-folder-open" in html
+    assert "icon-plus" in html
+    assert "No artifacts yet" in html
+    assert "Add one." in html
     assert html.count("<a ") == 1
     assert '<a class="button primary" href="/portfolio/new/">' in html
 
