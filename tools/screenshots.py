@@ -14,7 +14,6 @@ Screens are found by following the site's own links, so no ids are hard-coded.
 from __future__ import annotations
 
 import argparse
-import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,16 +21,8 @@ from urllib.parse import urljoin
 
 from playwright.sync_api import Browser, Page, sync_playwright
 
-CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
-# The flags the browser tests use (tests/e2e/conftest.py): root, no network, no GPU.
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
+from tools.chromium import CHROMIUM, CHROMIUM_ARGS
+
 PASSWORD = "demo-password"
 WIDTHS = {"1280": {"width": 1280, "height": 800}, "375": {"width": 375, "height": 760}}
 

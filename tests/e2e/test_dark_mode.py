@@ -7,12 +7,12 @@ from __future__ import annotations
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
-from playwright.sync_api import Browser, Page
 
 from crm_artifacts.models import Customer
 from portfolio.models import WorkArtifact
 from tenancy.context import tenant_context
 from tenancy.models import User
+from tests.e2e.test_every_page import _signed_in
 from workshops.models import Workshop
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -22,16 +22,6 @@ CONTRAST = {
     "runOnly": {"type": "rule", "values": ["color-contrast"]},
     "resultTypes": ["violations"],
 }
-
-
-def _dark_page(browser: Browser, base: str, email: str, viewport: dict) -> Page:
-    page = browser.new_context(viewport=viewport, color_scheme="dark").new_page()
-    page.goto(f"{base}/accounts/login/")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill("demo-password")
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(f"{base}/")
-    return page
 
 
 def _key_pages() -> dict[str, list[str]]:
@@ -67,7 +57,7 @@ def test_key_pages_keep_their_contrast_in_dark_mode(width, demo, browser, live_s
     failures = []
     checked = 0
     for email, urls in _key_pages().items():
-        page = _dark_page(browser, live_server.url, email, VIEWPORTS[width])
+        page = _signed_in(browser, live_server.url, email, VIEWPORTS[width], color_scheme="dark")
         for url in urls:
             page.goto(f"{live_server.url}{url}")
             # The dark tokens are in force (not the light page under a dark browser frame).
