@@ -80,7 +80,11 @@ def test_a_stale_admin_edit_is_refused_with_their_value(admin_client, alice, ste
         saved_artifact(alice, challenge, theirs, version=1)
     response = admin_client.post(
         f"/admin/workshops/stepartifact/{quote(artifact.pk)}/change/",
-        {"artifact_json": json.dumps(CHALLENGE), "expected_version": 1},
+        # The same field as theirs, changed differently: a conflict, not a merge.
+        {
+            "artifact_json": json.dumps({**CHALLENGE, "who_is_affected": "MINE"}),
+            "expected_version": 1,
+        },
     )
     assert response.status_code == 200
     assert escape(services.VERSION_CONFLICT) in response.text
