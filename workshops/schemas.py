@@ -183,6 +183,13 @@ def _format_value(value: Any, indent: str) -> list[str]:
     return [f"{indent}{value}"]
 
 
+def format_value(value: Any) -> str:
+    """A field's value as readable text (lists one item a line), for comparisons."""
+    if isinstance(value, dict | list):
+        return "\n".join(_format_value(value, ""))
+    return "" if value is None else str(value)
+
+
 def _format_item(label: str, value: Any, indent: str) -> list[str]:
     if isinstance(value, dict | list):
         return [f"{indent}{label}:", *_format_value(value, indent + "  ")]

@@ -85,6 +85,8 @@ class VersionConflict(Exception):
         self.conflicts = conflicts or []
         self.base_value = base_value  # the version the save was based on (None: nothing)
         self.saved_by = saved_by  # who saved since: "Priya", "you, in another tab"
+        # The fields that did merge (theirs and mine), without the conflicting ones.
+        self.merged_value: dict[str, Any] = {}
 
 
 class ArtifactInvalid(ValidationError):
@@ -398,6 +400,7 @@ def _versioned_save(
         base_value=base,
         saved_by=_names(others, user),
     )
+    conflict.merged_value = result.value
     if not result.clean:
         raise conflict
     merged = result.value["summary"] if kind == StepVersion.Kind.SUMMARY else result.value
@@ -412,6 +415,7 @@ def _versioned_save(
         # Each side was valid alone, together they are not (say, a list now too long):
         # the person decides, field by field, as for any conflict.
         conflict.conflicts = _both_changed(base_fields, theirs, value, kind)
+        conflict.merged_value = dict(_as_fields(kind, theirs))
         raise conflict from None
     rows.filter(version=current_version).update(**merged_values, version=F("version") + 1)
     saved = record(rows.get(), "")
@@ -544,4 +548,39 @@ def summary_generate(
     text = assistant.summarize(messages)[:SUMMARY_MAX_LENGTH]
     return summary_save(
         workshop_step=workshop_step, user=user, summary=text, expected_version=expected_version
+    )
+
+
+VERSION_NOT_FOUND = "There is no such version."
+
+
+@transaction.atomic
+def version_restore(
+    *, workshop_step: WorkshopStep, user: User, kind: str, version: int, expected_version: int
+) -> StepArtifact | StepSummary:
+    """Save an old version's content as a new version (history is never rewritten).
+
+    `expected_version` is the version the person saw as current: a restore over
+    a newer save is merged like any other save. StepVersion.DoesNotExist if
+    the step has no such version.
+    """
+    check_owner(workshop=workshop_step.workshop, user=user)
+    old = StepVersion.objects.get(
+        tenant_id=workshop_step.tenant_id, workshop_step=workshop_step, kind=kind, version=version
+    )
+    note = f"Restored version {version}"
+    if kind == StepVersion.Kind.SUMMARY:
+        return summary_save(
+            workshop_step=workshop_step,
+            user=user,
+            summary=old.content,
+            expected_version=expected_version,
+            note=note,
+        )
+    return artifact_save(
+        workshop_step=workshop_step,
+        user=user,
+        artifact=old.content,
+        expected_version=expected_version,
+        note=note,
     )
