@@ -136,8 +136,8 @@ def version_diff(
                 title_of(schema, (name,)),
                 format_value(a.get(name)),
                 format_value(b.get(name)),
-                [i for i in new_items if i not in old_items],
-                [i for i in old_items if i not in new_items],
+                [i for i in new_items if i not in old_items] if old else [],
+                [i for i in old_items if i not in new_items] if old else [],
             )
         )
     return rows
