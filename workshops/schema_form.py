@@ -180,9 +180,11 @@ def _parse(schema: Mapping[str, Any], data: Mapping[str, Any], path: Path, keep:
     kind = _kind(schema)
     if kind == "object":
         result: dict[str, Any] = {}
+        required = set(schema.get("required", []))
         for name, prop in ordered_properties(dict(schema)):
             item = _parse(prop, data, (*path, name), keep)
-            if item is not _ABSENT:
+            # An optional list left empty is left out, as an optional text is.
+            if item is not _ABSENT and (item != [] or name in required):
                 result[name] = item
         return result
     if kind in ("strings", "objects"):
