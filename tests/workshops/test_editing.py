@@ -317,7 +317,8 @@ def test_history_lists_versions_and_diffs_any_two(alice_client, alice, step, in_
     diff = alice_client.get(url(challenge.workshop, action="artifact/history"), {"a": 1, "b": 3})
     row = diff.text.split("Who is affected")[1].split("</tr>")[0]
     assert "(changed)" in row
-    assert "Group 0" in row and "Group 2" in row
+    assert "Group 0" in row
+    assert "Group 2" in row
     unchanged = diff.text.split("Problem statement")[1].split("</tr>")[0]
     assert "(changed)" not in unchanged
 
@@ -408,4 +409,5 @@ def test_a_summary_changed_on_both_sides_is_a_conflict_showing_the_base(
     assert ">BASE</pre>" in text
     assert ">THEIRS</pre>" in text
     assert ">MINE</pre>" in text
-    assert "Keep mine" in text and "Keep theirs" in text
+    assert "Keep mine" in text
+    assert "Keep theirs" in text
