@@ -190,16 +190,26 @@ def test_workshop_conflicts_pass_axe(viewport, demo, browser, live_server, findi
     summary_tab, other_tab = (artifact_tab.context.new_page() for _ in range(2))
     for tab in (artifact_tab, summary_tab, other_tab):
         tab.goto(url)
-    # Another tab saves both first; the two older tabs then meet a version conflict.
+
+    # Another tab saves both first; the two older tabs then change the same fields
+    # differently and meet a conflict (a change on one side only would merge).
+    def edit_both(tab, words: str) -> None:
+        tab.get_by_role("textbox", name="Who is affected", exact=True).fill(words)
+        tab.get_by_text("Edit the summary").click()
+        tab.get_by_role("textbox", name="Summary", exact=True).fill(words)
+
+    edit_both(other_tab, "Words from the other tab")
     other_tab.get_by_role("button", name="Save artifact").click()
     expect(other_tab.get_by_text("Artifact saved")).to_be_visible()
-    other_tab.get_by_role("button", name=SUMMARY).click()
+    other_tab.get_by_role("button", name="Save summary").click()
     expect(other_tab.get_by_text("Summary saved")).to_be_visible()
 
+    for tab in (artifact_tab, summary_tab):
+        edit_both(tab, "Words from this tab")
     artifact_tab.get_by_role("button", name="Save artifact").click()
-    expect(artifact_tab.get_by_text("Version conflict.")).to_be_visible()
+    expect(artifact_tab.get_by_text("Saved meanwhile by you, in another tab")).to_be_visible()
     findings.check(artifact_tab, f"alice's artifact conflict at {width}px")
-    summary_tab.get_by_role("button", name=SUMMARY).click()
+    summary_tab.get_by_role("button", name="Save summary").click()
     expect(summary_tab.get_by_text("Version conflict.")).to_be_visible()
     findings.check(summary_tab, f"alice's summary conflict at {width}px")
 
