@@ -12,6 +12,7 @@ from tests.utils import assert_constant_queries
 from workshops import services
 from workshops.editor import CONFLICT_FIELD
 from workshops.models import StepArtifact, StepSummary, StepVersion
+from workshops.versioned import merged_message
 
 pytestmark = pytest.mark.django_db
 
@@ -283,7 +284,7 @@ def test_a_same_field_conflict_keeps_both_values_until_i_choose(
 
 
 def test_merged_message_names_the_other_person(alice, bob):
-    message = services.merged_message(
+    message = merged_message(
         others=[bob], user=alice, fields=["evidence"], labels={"evidence": "Evidence"}
     )
     assert message == f"Merged with {bob}'s change to evidence."
