@@ -110,7 +110,9 @@ def _labels(fields: list[str], labels: dict[str, str]) -> str:
     return ", ".join(labels.get(f, f.replace("_", " ")).lower() for f in fields)
 
 
-def merged_message(*, others: list[Any], user: User, fields: list[str], labels: dict[str, str]):
+def merged_message(
+    *, others: list[Any], user: User, fields: list[str], labels: dict[str, str]
+) -> str:
     """`Merged with Priya's change to evidence.` (`your change … (you, in another tab)`)."""
     what = _labels(fields, labels)
     if others and all(o is not None and o.pk == user.pk for o in others):
@@ -207,19 +209,13 @@ def versioned_save(
         conflict.conflicts = _both_changed(base_fields, theirs, value, kind)
         conflict.merged_value = dict(_as_fields(kind, theirs))
         raise conflict from None
-    rows.filter(version=current_version).update(**merged_values, version=F("version") + 1)
-    saved = record(rows.get(), "")
     message = (
         merged_message(others=others, user=user, fields=result.from_theirs, labels=labels)
         if result.from_theirs
         else ""
     )
-    StepVersion.objects.filter(
-        tenant_id=workshop_step.tenant_id,
-        workshop_step=workshop_step,
-        kind=kind,
-        version=saved.version,
-    ).update(note=message)
+    rows.filter(version=current_version).update(**merged_values, version=F("version") + 1)
+    saved = record(rows.get(), message)
     saved.merge_message = message
     return saved
 
