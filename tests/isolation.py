@@ -37,7 +37,14 @@ from tests.messaging.factories import SkillMessageFactory
 from tests.portfolio.factories import WorkArtifactFactory
 from tests.workshops.factories import ChatMessageFactory
 from workshops import services as workshops
-from workshops.models import ChatMessage, StepArtifact, StepDefinition, StepSummary, WorkshopStep
+from workshops.models import (
+    ChatMessage,
+    StepArtifact,
+    StepDefinition,
+    StepSummary,
+    WorkshopParticipant,
+    WorkshopStep,
+)
 
 MARK = "Zanzibar"
 # What tenant A's objects say, by where it comes from: a failure names the source.
@@ -82,6 +89,7 @@ class TenantA:
     work_artifact: WorkArtifact
     message: SkillMessage
     step: WorkshopStep
+    participant: WorkshopParticipant  # bob takes part in alice's workshop
     chat_message: ChatMessage
     step_artifact: StepArtifact
     step_summary: StepSummary
@@ -149,6 +157,7 @@ def build_tenant_a() -> TenantA:
         step = workshop.steps.select_related("workshop", "step_definition").get(
             step_definition_id="challenge"
         )
+        participant = workshops.participant_add(workshop=workshop, user=alice, participant=bob)
         chat_message = ChatMessageFactory(workshop_step=step, content=SECRETS["chat message"])
         step_artifact = workshops.artifact_save(
             workshop_step=step,
@@ -191,6 +200,7 @@ def build_tenant_a() -> TenantA:
         work_artifact=work_artifact,
         message=message,
         step=step,
+        participant=participant,
         chat_message=chat_message,
         step_artifact=step_artifact,
         step_summary=step_summary,
