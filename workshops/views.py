@@ -13,7 +13,6 @@ a transaction of its own, and the answer is rendered in another short one.
 
 from __future__ import annotations
 
-from contextlib import AbstractContextManager
 from typing import Any
 
 from django.contrib import messages
@@ -27,11 +26,10 @@ from django.utils.http import quote_etag
 from django.views.decorators.http import require_GET, require_POST
 
 from assistant import AssistantError, get_assistant
-from tenancy.context import tenant_context
 from tenancy.forms import apply_service_errors
 from tenancy.models import User
 from tenancy.shortcuts import get_tenant_object_or_404
-from tenancy.transactions import outside_request_transaction
+from tenancy.transactions import in_request_tenant, outside_request_transaction
 from workshops import services
 from workshops.context import REPLY_BUDGET_TOKENS, TIERS, build_step_context
 from workshops.export import export_filename, workshop_export_data, workshop_markdown
@@ -60,11 +58,6 @@ from workshops.selectors import (
 def _load_step(request: HttpRequest, pk: int, step_id: str) -> WorkshopStep:
     steps = member_steps(user=request.user)
     return get_tenant_object_or_404(steps, request, workshop_id=pk, step_definition_id=step_id)
-
-
-def _in_tenant(request: HttpRequest) -> AbstractContextManager[None]:
-    """A short transaction in the signed-in user's tenant, for views outside the request's."""
-    return tenant_context(request.user.tenant_id)
 
 
 def _step_url(step: WorkshopStep, anchor: str = "") -> str:
@@ -207,7 +200,7 @@ def step_messages(request: HttpRequest, pk: int, step_id: str) -> HttpResponse:
     Outside the request's transaction: the services store the message, call the
     assistant with no transaction open, then store its reply.
     """
-    with _in_tenant(request):
+    with in_request_tenant(request):
         step = _load_step(request, pk, step_id)
     form = MessageForm(request.POST)
     new: list[ChatMessage] = []
@@ -237,7 +230,7 @@ def step_messages(request: HttpRequest, pk: int, step_id: str) -> HttpResponse:
             form = MessageForm(initial={"client_token": new_client_token()})
             error = outcome.error
             new = [m for m in (outcome.user_message, outcome.reply) if m is not None]
-    with _in_tenant(request):
+    with in_request_tenant(request):
         if request.htmx:
             context = {
                 "step": step,
@@ -313,11 +306,11 @@ def step_artifact(request: HttpRequest, pk: int, step_id: str) -> HttpResponse:
     Outside the request's transaction for the proposal, which waits for the
     assistant; a save runs in one short transaction of its own.
     """
-    with _in_tenant(request):
+    with in_request_tenant(request):
         step = _load_step(request, pk, step_id)
     if request.POST.get("action") == "extract":
         return _propose_artifact(request, step)
-    with _in_tenant(request):
+    with in_request_tenant(request):
         return _save_artifact(request, step)
 
 
@@ -365,7 +358,7 @@ def _propose_artifact(request: HttpRequest, step: WorkshopStep) -> HttpResponse:
     except (AssistantError, ValidationError) as failure:
         messages.error(request, f"No artifact proposed: {_failure_text(failure)}")
         return redirect(_step_url(step, "artifact"))
-    with _in_tenant(request):
+    with in_request_tenant(request):
         return _render_proposal(request, step, proposal, assistant.name)
 
 
@@ -397,10 +390,10 @@ def step_summary(request: HttpRequest, pk: int, step_id: str) -> HttpResponse:
     Outside the request's transaction: generating waits for the assistant with
     none open (`services.summary_generate`); everything else runs in one short one.
     """
-    with _in_tenant(request):
+    with in_request_tenant(request):
         step = _load_step(request, pk, step_id)
     if request.POST.get("action") == "apply":
-        with _in_tenant(request):
+        with in_request_tenant(request):
             return _summary(request, step)
     return _summary(request, step)
 
@@ -427,7 +420,7 @@ def _summary(request: HttpRequest, step: WorkshopStep) -> HttpResponse:
                 assistant=get_assistant(),
             )
     except services.VersionConflict as conflict:
-        with _in_tenant(request):
+        with in_request_tenant(request):
             return _render_step(
                 request,
                 step,
