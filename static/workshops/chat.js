@@ -97,6 +97,12 @@
   function afterChange(event) {
     var target = event.detail.target || event.target;
     if (target && (target.id === "chat-log" || target.closest && target.closest("#chat-log"))) {
+      if (target.id === "chat-log" && event.type === "htmx:afterSwap") {
+        // The send's answer: its form was swapped out of band, so its own
+        // afterRequest may never reach the document.
+        sending = false;
+        removePending();
+      }
       dropDuplicates();
       scrollToNewest();
     }
