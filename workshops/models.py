@@ -200,7 +200,7 @@ class ChatMessage(TenantModel):
     )
     # Chosen by the page that sends the message: the same send arriving twice
     # (a resubmit after a lost answer) stores one message.
-    client_token = models.CharField(max_length=64, blank=True, default="")
+    client_token = models.CharField(max_length=64, blank=True, default="", db_default="")
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
     class Meta:

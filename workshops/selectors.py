@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from django.db.models import (
     BooleanField,
+    CharField,
     Count,
     Exists,
     ExpressionWrapper,
@@ -14,7 +15,9 @@ from django.db.models import (
     Q,
     QuerySet,
     Subquery,
+    Value,
 )
+from django.db.models.functions import Coalesce, NullIf
 from django.urls import reverse
 
 from tenancy.models import User
@@ -143,9 +146,10 @@ def member_steps(*, user: User) -> QuerySet[WorkshopStep]:
 def step_with_changes(*, user: User, pk: int, step_id: str) -> WorkshopStep | None:
     """The step (if the user is a member) with what a poll compares, in one query.
 
-    `last_message_id`, `message_count`, `artifact_version`, `artifact_saved_by_id`
-    and `summary_version` come from indexed subqueries on the step's rows, so a
-    poll that finds nothing new costs this one statement.
+    `last_message_id`, `message_count`, `artifact_version`, who saved it
+    (`artifact_saved_by_id`, `artifact_saved_by_name`) and `summary_version` come
+    from indexed subqueries on the step's rows, so a poll that finds nothing new
+    costs this one statement.
     """
     scoped = {"tenant_id": OuterRef("tenant_id"), "workshop_step": OuterRef("pk")}
     messages = ChatMessage.objects.filter(**scoped).order_by().values("workshop_step")
@@ -158,6 +162,16 @@ def step_with_changes(*, user: User, pk: int, step_id: str) -> WorkshopStep | No
             message_count=Subquery(messages.annotate(n=Count("id")).values("n")),
             artifact_version=Subquery(artifact.values("version")),
             artifact_saved_by_id=Subquery(artifact.values("saved_by_id")),
+            # As User.__str__ says it: the display name, else the email.
+            artifact_saved_by_name=Subquery(
+                artifact.annotate(
+                    who=Coalesce(
+                        NullIf("saved_by__display_name", Value("")),
+                        "saved_by__email",
+                        output_field=CharField(),
+                    )
+                ).values("who")
+            ),
             summary_version=Subquery(StepSummary.objects.filter(**scoped).values("version")),
         )
         .first()

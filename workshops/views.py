@@ -27,7 +27,6 @@ from django.views.decorators.http import require_GET, require_POST
 
 from assistant import AssistantError, get_assistant
 from tenancy.forms import apply_service_errors
-from tenancy.models import User
 from tenancy.shortcuts import get_tenant_object_or_404
 from tenancy.transactions import in_request_tenant, outside_request_transaction
 from workshops import services
@@ -271,20 +270,14 @@ def step_changes(request: HttpRequest, pk: int, step_id: str) -> HttpResponse:
     if not_modified is not None:
         return _no_store_shared(not_modified)
     newest = step.last_message_id or 0
-    changed_by = None
-    if (step.artifact_version or 0) > opened and step.artifact_saved_by_id != request.user.pk:
-        changed_by = (
-            step.artifact_saved_by_id and User.objects.filter(pk=step.artifact_saved_by_id).first()
-        )
     context = {
         "step": step,
         "new_messages": messages_after(step=step, after=after) if newest > after else [],
-        "after": max(after, newest),
-        "opened_artifact": opened,
         "artifact_version": step.artifact_version or 0,
+        # Your own save (in this tab or another) is no news to you.
         "artifact_changed": (step.artifact_version or 0) > opened
         and step.artifact_saved_by_id != request.user.pk,
-        "artifact_changed_by": changed_by,
+        "artifact_changed_by": step.artifact_saved_by_name,
     }
     response = render(request, "workshops/partials/changes.html", context)
     response["ETag"] = etag
