@@ -27,6 +27,7 @@ from crm_artifacts.models import Artifact, Customer
 from crm_artifacts.services.access import ensure_rm_of_artifact, ensure_rm_of_customer
 from tenancy.forms import apply_service_errors
 from tenancy.shortcuts import get_tenant_object_or_404
+from tenancy.transactions import in_request_tenant, outside_request_transaction
 
 ACCEPTED = "{field} accepted: the profile now says “{value}”."
 REJECTED = "{field} rejected; the profile is unchanged."
@@ -147,28 +148,38 @@ def customer_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return _overview(request, _my_customer(request, pk))
 
 
+@outside_request_transaction
 @login_required
 @require_POST
 def customer_notes(request: HttpRequest, pk: int) -> HttpResponse:
-    customer = _my_customer(request, pk)
+    """Outside the request's transaction: the customer is read in one short tenant
+    transaction, the assistant reads the notes with none open, and
+    `services.notes_propose` writes the batch (all or none) in its own."""
+    with in_request_tenant(request):
+        customer = _my_customer(request, pk)
     form = NotesForm(request.POST)
-    if not form.is_valid():
-        return _overview(request, customer, status=400, notes_form=form)
-    try:
-        outcome = services.notes_propose(
-            customer=customer,
-            user=request.user,
-            notes=form.cleaned_data["notes"],
-            workflow_trigger=form.cleaned_data["workflow_trigger"] or None,
-        )
-    except ValidationError as error:
-        apply_service_errors(form, error)
-        return _overview(request, customer, status=400, notes_form=form)
-    except AssistantError as error:
-        form.add_error(None, str(error))
-        return _overview(request, customer, status=502, notes_form=form)
-    # Rendered, not redirected: nudges are shown once and never stored.
-    return _overview(request, customer, outcome=outcome)
+    status, outcome = 200, None
+    if form.is_valid():
+        try:
+            outcome = services.notes_propose(
+                customer=customer,
+                user=request.user,
+                notes=form.cleaned_data["notes"],
+                workflow_trigger=form.cleaned_data["workflow_trigger"] or None,
+            )
+        except ValidationError as error:
+            apply_service_errors(form, error)
+            status = 400
+        except AssistantError as error:
+            form.add_error(None, str(error))
+            status = 502
+    else:
+        status = 400
+    with in_request_tenant(request):
+        if outcome is None:
+            return _overview(request, customer, status=status, notes_form=form)
+        # Rendered, not redirected: nudges are shown once and never stored.
+        return _overview(request, customer, outcome=outcome)
 
 
 def _confirmed(request: HttpRequest) -> bool:

@@ -43,6 +43,7 @@ from workshops.models import (
     StepDefinition,
     StepSummary,
     StepVersion,
+    WorkshopParticipant,
     WorkshopStep,
 )
 
@@ -89,6 +90,7 @@ class TenantA:
     work_artifact: WorkArtifact
     message: SkillMessage
     step: WorkshopStep
+    participant: WorkshopParticipant  # bob takes part in alice's workshop
     chat_message: ChatMessage
     step_artifact: StepArtifact
     step_summary: StepSummary
@@ -157,6 +159,7 @@ def build_tenant_a() -> TenantA:
         step = workshop.steps.select_related("workshop", "step_definition").get(
             step_definition_id="challenge"
         )
+        participant = workshops.participant_add(workshop=workshop, user=alice, participant=bob)
         chat_message = ChatMessageFactory(workshop_step=step, content=SECRETS["chat message"])
         step_artifact = workshops.artifact_save(
             workshop_step=step,
@@ -200,6 +203,7 @@ def build_tenant_a() -> TenantA:
         work_artifact=work_artifact,
         message=message,
         step=step,
+        participant=participant,
         chat_message=chat_message,
         step_artifact=step_artifact,
         step_summary=step_summary,

@@ -19,7 +19,7 @@ from portfolio.selectors import SORT_CHOICES, artifact_list_queryset
 from skills.models import Skill
 from skills.selectors import SUGGESTION_COUNTS_SQL
 from tests.utils import assert_uses_index
-from workshops.models import ChatMessage, StepVersion, Workshop
+from workshops.models import ChatMessage, StepVersion, Workshop, WorkshopParticipant
 from workshops.selectors import workshop_list
 
 pytestmark = pytest.mark.django_db
@@ -51,6 +51,21 @@ def test_workshop_list_and_chat_use_indexes(alice, in_tenant):
                 tenant_id=alice.tenant_id, workshop_step_id=1, kind="artifact"
             ).order_by("-version"),
             "workshops_stepversion",
+        )
+        # Workshops I take part in, and a workshop's participants.
+        assert_uses_index(
+            WorkshopParticipant.objects.filter(tenant_id=alice.tenant_id, user=alice),
+            "workshops_workshopparticipant",
+        )
+        assert_uses_index(
+            WorkshopParticipant.objects.filter(tenant_id=alice.tenant_id, workshop_id=1),
+            "workshops_workshopparticipant",
+        )
+        assert_uses_index(
+            ChatMessage.objects.filter(
+                tenant_id=alice.tenant_id, workshop_step_id=1, id__gt=10
+            ).order_by("created_at", "id"),
+            "workshops_chatmessage",
         )
 
 

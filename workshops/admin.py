@@ -28,6 +28,7 @@ from workshops.models import (
     StepSummary,
     StepVersion,
     Workshop,
+    WorkshopParticipant,
     WorkshopStep,
 )
 
@@ -93,6 +94,62 @@ class WorkshopAdmin(TenantScoped, admin.ModelAdmin):
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Workshop]) -> None:
         for workshop in queryset.select_related("owner"):
             services.workshop_delete(workshop=workshop, user=workshop.owner)
+
+
+class ParticipantAdminForm(forms.ModelForm):
+    """Adds through `services.participant_add` in clean(), so a refusal (someone of
+    another tenant, the facilitator, a second time) is a form error, not a 500."""
+
+    class Meta:
+        model = WorkshopParticipant
+        fields = ["workshop", "user"]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if self.errors:
+            return data
+        workshop = data["workshop"]
+        try:
+            # A tenant admin acts on the facilitator's behalf.
+            self.instance = services.participant_add(
+                workshop=workshop, user=workshop.owner, participant=data["user"]
+            )
+        except ValidationError as error:
+            for message in error.messages:
+                self.add_error("user", message)
+        return data
+
+
+@admin.register(WorkshopParticipant)
+class WorkshopParticipantAdmin(TenantScoped, admin.ModelAdmin):
+    form = ParticipantAdminForm
+    list_display = ["workshop", "user", "added_by", "created_at"]
+    list_select_related = ["workshop", "user", "added_by"]
+    search_fields = ["workshop__title", "user__email"]
+    raw_id_fields = ["user"]
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return obj is None and super().has_change_permission(request, obj)
+
+    def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any):
+        if db_field.name == "workshop":
+            kwargs["queryset"] = Workshop.objects.filter(
+                tenant_id=request.user.tenant_id
+            ).select_related("owner")
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        # Already added by the service in form.clean(); never obj.save().
+        obj.pk = form.instance.pk
+
+    def delete_model(self, request: HttpRequest, obj: WorkshopParticipant) -> None:
+        services.participant_remove(
+            workshop=obj.workshop, user=obj.workshop.owner, participant_id=obj.user_id
+        )
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet) -> None:
+        for row in queryset.select_related("workshop__owner"):
+            self.delete_model(request, row)
 
 
 @admin.register(WorkshopStep)

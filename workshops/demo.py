@@ -1,4 +1,5 @@
-"""Demo workshop for alice: two steps done, the third in progress (seed_demo calls this)."""
+"""Demo workshop for alice: two steps done, the third in progress, bob taking part
+(seed_demo calls this)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ from assistant.offline import OfflineAssistant
 from tenancy.context import tenant_context
 from tenancy.demo import Demo
 from workshops import services
-from workshops.models import Workshop, WorkshopStep
+from workshops.models import Workshop, WorkshopParticipant, WorkshopStep
 
 TITLE = "Faster onboarding for new hires"
 
@@ -54,32 +55,47 @@ STEPS = {
 }
 
 
+# What bob, the second participant, adds to the step in progress.
+BOB_SAYS = "Could the buddy also walk new hires through the support desk in week one?"
+
+
 def seed(demo: Demo) -> None:
-    alice = demo.users["alice"]
+    alice, bob = demo.users["alice"], demo.users["bob"]
     # The offline assistant whatever is configured: demo data must not need a network.
     assistant = OfflineAssistant()
     with tenant_context(alice.tenant_id):
-        if Workshop.objects.owned_by(alice).filter(title=TITLE).exists():
-            return
-        workshop = services.workshop_create(owner=alice, title=TITLE)
-        steps = {
-            s.step_id: s
-            for s in WorkshopStep.objects.filter(workshop=workshop).select_related(
-                "workshop", "step_definition"
+        workshop = Workshop.objects.owned_by(alice).filter(title=TITLE).first()
+        if workshop is None:
+            workshop = _seed_steps(alice, assistant)
+        if not WorkshopParticipant.objects.filter(workshop=workshop, user=bob).exists():
+            services.participant_add(workshop=workshop, user=alice, participant=bob)
+            ideation = WorkshopStep.objects.select_related("workshop", "step_definition").get(
+                workshop=workshop, step_definition_id="ideation"
             )
-        }
-        for step_id, (messages, artifact) in STEPS.items():
-            step = steps[step_id]
-            for text in messages:
-                services.chat_send(
-                    workshop_step=step, user=alice, content=text, assistant=assistant
-                )
-            if artifact is None:
-                continue
-            services.artifact_save(
-                workshop_step=step, user=alice, artifact=artifact, expected_version=0
+            services.chat_send(
+                workshop_step=ideation, user=bob, content=BOB_SAYS, assistant=assistant
             )
-            services.summary_generate(
-                workshop_step=step, user=alice, expected_version=0, assistant=assistant
-            )
-            services.step_mark_done(workshop_step=step, user=alice)
+
+
+def _seed_steps(alice, assistant: OfflineAssistant) -> Workshop:
+    workshop = services.workshop_create(owner=alice, title=TITLE)
+    steps = {
+        s.step_id: s
+        for s in WorkshopStep.objects.filter(workshop=workshop).select_related(
+            "workshop", "step_definition"
+        )
+    }
+    for step_id, (messages, artifact) in STEPS.items():
+        step = steps[step_id]
+        for text in messages:
+            services.chat_send(workshop_step=step, user=alice, content=text, assistant=assistant)
+        if artifact is None:
+            continue
+        services.artifact_save(
+            workshop_step=step, user=alice, artifact=artifact, expected_version=0
+        )
+        services.summary_generate(
+            workshop_step=step, user=alice, expected_version=0, assistant=assistant
+        )
+        services.step_mark_done(workshop_step=step, user=alice)
+    return workshop

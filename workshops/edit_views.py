@@ -7,6 +7,11 @@ The artifact endpoint takes several actions by named buttons: `action=save`
 `row=…` (add / remove / move a list row) and `resolve=…` (keep mine or theirs
 for one field of a conflict). The last two only re-render the form: an htmx
 request gets the editor fragment, a plain one the whole page.
+
+The two editing endpoints run `@outside_request_transaction`: an extraction
+or a generated summary waits for the assistant with no transaction open
+(tenancy/transactions.py); everything else runs in one short
+`in_request_tenant` transaction of its own.
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from assistant import AssistantError, get_assistant
 from tenancy.forms import apply_service_errors
+from tenancy.transactions import in_request_tenant, outside_request_transaction
 from workshops import selectors, services, views
 from workshops.editor import (
     conflict_from_post,
@@ -44,12 +50,19 @@ def _saved(request: HttpRequest, what: str, saved: Any) -> None:
     messages.success(request, f"{what} saved (version {saved.version}).{merged}")
 
 
+@outside_request_transaction
 @require_POST
 @login_required
 def step_artifact(request: HttpRequest, pk: int, step_id: str) -> HttpResponse:
-    step = views._load_step(request, pk, step_id)
+    with in_request_tenant(request):
+        step = views._load_step(request, pk, step_id)
     if request.POST.get("action") == "extract":
         return _propose(request, step)
+    with in_request_tenant(request):
+        return _edit_artifact(request, step)
+
+
+def _edit_artifact(request: HttpRequest, step: WorkshopStep) -> HttpResponse:
     if "artifact" in request.POST:  # the JSON editor
         return _save_json(request, step)
     form = VersionForm(request.POST)
@@ -135,7 +148,8 @@ def _save_json(request: HttpRequest, step: WorkshopStep) -> HttpResponse:
 
 
 def _propose(request: HttpRequest, step: WorkshopStep) -> HttpResponse:
-    """The assistant's proposal fills the form for review; nothing is saved."""
+    """The assistant's proposal fills the form for review; nothing is saved (the
+    service reads the chat in a short transaction and asks the assistant after it)."""
     assistant = get_assistant()
     try:
         proposal = services.artifact_propose(
@@ -147,23 +161,37 @@ def _propose(request: HttpRequest, step: WorkshopStep) -> HttpResponse:
     form = VersionForm(request.POST)
     version = form.cleaned_data["version"] if form.is_valid() else None
     problems = artifact_problems(step.step_definition.schema, proposal)
-    return views._render_step(
-        request,
-        step,
-        editor={"value": proposal, "version": version, "problems": problems},
-        proposal_from=assistant.name,
-    )
+    with in_request_tenant(request):
+        return views._render_step(
+            request,
+            step,
+            editor={"value": proposal, "version": version, "problems": problems},
+            proposal_from=assistant.name,
+        )
 
 
 # --- summary ----------------------------------------------------------------------------
 
 
+@outside_request_transaction
 @require_POST
 @login_required
 def step_summary(request: HttpRequest, pk: int, step_id: str) -> HttpResponse:
     """Generate the summary, or save the edited one (`action=save`, or `apply`: mine after
-    a conflict), versioned like the artifact: a change on both sides is a conflict."""
-    step = views._load_step(request, pk, step_id)
+    a conflict), versioned like the artifact: a change on both sides is a conflict.
+
+    Generating asks the assistant with no transaction open (`services.summary_generate`
+    reads and saves in short ones of its own); saving runs in one short transaction.
+    """
+    with in_request_tenant(request):
+        step = views._load_step(request, pk, step_id)
+    if request.POST.get("action") in ("apply", "save"):
+        with in_request_tenant(request):
+            return _summary(request, step)
+    return _summary(request, step)
+
+
+def _summary(request: HttpRequest, step: WorkshopStep) -> HttpResponse:
     form = SummaryForm(request.POST)
     if not form.is_valid():
         messages.error(request, FORM_INCOMPLETE)
@@ -185,13 +213,14 @@ def step_summary(request: HttpRequest, pk: int, step_id: str) -> HttpResponse:
                 assistant=get_assistant(),
             )
     except services.VersionConflict as conflict:
-        return views._render_step(
-            request,
-            step,
-            status=409,
-            summary_conflict=conflict,
-            summary_version=conflict.current_version,
-        )
+        with in_request_tenant(request):
+            return views._render_step(
+                request,
+                step,
+                status=409,
+                summary_conflict=conflict,
+                summary_version=conflict.current_version,
+            )
     except ValidationError as invalid:
         if request.POST.get("action") == "save":
             return views._render_step(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import secrets
 from typing import Any
 
 from django import forms
@@ -24,8 +25,31 @@ class MessageForm(forms.Form):
         max_length=MESSAGE_MAX_LENGTH,
         # After a send, htmx swaps the form (and the Send button) anew: focus comes
         # back here for the next message (static/js/app.js).
-        widget=forms.Textarea(attrs={"rows": 3, "data-swap-focus": ""}),
+        widget=forms.Textarea(attrs={"rows": 3, "data-swap-focus": "", "data-chat-input": ""}),
     )
+    # One per form shown: the same send arriving twice stores one message.
+    client_token = forms.CharField(
+        required=False, max_length=64, widget=forms.HiddenInput, initial=""
+    )
+
+
+def new_client_token() -> str:
+    return secrets.token_urlsafe(16)
+
+
+class ParticipantForm(forms.Form):
+    """The facilitator's choice among the people of the tenant not yet taking part."""
+
+    user = forms.ModelChoiceField(
+        label="Add a participant",
+        queryset=None,
+        empty_label="Choose someone",
+        error_messages={"invalid_choice": "Choose someone of your organisation."},
+    )
+
+    def __init__(self, *args: Any, candidates: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["user"].queryset = candidates
 
 
 class VersionField(forms.IntegerField):

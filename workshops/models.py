@@ -79,6 +79,17 @@ class WorkshopQuerySet(TenantQuerySet["Workshop"]):
     def owned_by(self, user) -> WorkshopQuerySet:
         return self.filter(tenant_id=user.tenant_id, owner=user)
 
+    def of_member(self, user) -> WorkshopQuerySet:
+        """Workshops the user facilitates (owns) or takes part in."""
+        return self.filter(tenant_id=user.tenant_id).filter(
+            models.Q(owner=user)
+            | models.Exists(
+                WorkshopParticipant.objects.filter(
+                    tenant_id=user.tenant_id, workshop=models.OuterRef("pk"), user=user
+                )
+            )
+        )
+
 
 class Workshop(TenantModel, TimestampedModel):
     owner = models.ForeignKey(
@@ -99,6 +110,41 @@ class Workshop(TenantModel, TimestampedModel):
 
     def __str__(self) -> str:
         return self.title
+
+
+class WorkshopParticipant(TenantModel):
+    """Someone of the workshop's tenant the facilitator (the owner) let take part.
+
+    Participants read every step, chat, and edit artifacts and summaries; the
+    rules are in `workshops.services` (`require_member`, `require_facilitator`).
+    """
+
+    workshop = TenantForeignKey(
+        Workshop, on_delete=models.CASCADE, related_name="participants", db_index=False
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="workshop_participations"
+    )
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [
+            # Also the index of "a workshop's participants" and of the membership check.
+            models.UniqueConstraint(
+                fields=["tenant", "workshop", "user"], name="workshops_participant_once"
+            )
+        ]
+        indexes = [
+            # "Workshops I take part in" (the list page, the dashboard).
+            models.Index(fields=["tenant", "user"], name="workshops_participant_user_idx")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} in {self.workshop}"
 
 
 class WorkshopStep(TenantModel, TimestampedModel):
@@ -142,10 +188,30 @@ class ChatMessage(TenantModel):
     step_id = models.CharField(max_length=STEP_ID_MAX_LENGTH)
     role = models.CharField(max_length=20, choices=Role.choices)
     content = models.TextField(max_length=MESSAGE_MAX_LENGTH)
+    # Who wrote a user message (None for the assistant's, and for messages
+    # stored before workshops had several people: those were the owner's).
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,
+    )
+    # Chosen by the page that sends the message: the same send arriving twice
+    # (a resubmit after a lost answer) stores one message.
+    client_token = models.CharField(max_length=64, blank=True, default="", db_default="")
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
     class Meta:
         ordering = ["created_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tenant", "workshop_step", "client_token"],
+                condition=~models.Q(client_token=""),
+                name="chat_messages_client_token_once",
+            )
+        ]
         indexes = [
             # A step's conversation in order; also serves the cascade from the step.
             PgIndex(
@@ -173,6 +239,15 @@ class StepArtifact(TenantModel):
     schema_version = models.CharField(max_length=20, default=DEFAULT_SCHEMA_VERSION)
     extracted_at = models.DateTimeField(default=now_ms)
     version = models.PositiveIntegerField(default=1)
+    # Who saved this version: the step page tells the others "changed by …".
+    saved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,
+    )
 
     class Meta:
         constraints = [

@@ -5,7 +5,20 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import (
+    BooleanField,
+    CharField,
+    Count,
+    Exists,
+    ExpressionWrapper,
+    Max,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+)
+from django.db.models.functions import Coalesce, NullIf
 from django.urls import reverse
 
 from tenancy.models import User
@@ -15,6 +28,7 @@ from workshops.models import (
     StepSummary,
     StepVersion,
     Workshop,
+    WorkshopParticipant,
     WorkshopStep,
 )
 from workshops.schemas import format_value, ordered_properties, title_of
@@ -23,10 +37,38 @@ DONE = WorkshopStep.Status.DONE
 
 
 def workshop_list(*, user: User) -> QuerySet[Workshop]:
-    """My workshops, newest first, with their step counts (one query)."""
-    return Workshop.objects.owned_by(user).annotate(
-        step_count=Count("steps"),
-        done_count=Count("steps", filter=Q(steps__status=DONE)),
+    """Workshops I facilitate and those I take part in, newest first, with their step
+    counts and whether I facilitate each (one query)."""
+    return (
+        Workshop.objects.of_member(user)
+        .select_related("owner")
+        .annotate(
+            step_count=Count("steps"),
+            done_count=Count("steps", filter=Q(steps__status=DONE)),
+            facilitating=ExpressionWrapper(Q(owner=user), output_field=BooleanField()),
+        )
+    )
+
+
+def workshop_participants(*, workshop: Workshop) -> list[WorkshopParticipant]:
+    """Who takes part besides the facilitator, in the order they were added (one query)."""
+    return list(
+        WorkshopParticipant.objects.filter(tenant_id=workshop.tenant_id, workshop=workshop)
+        .select_related("user")
+        .order_by("created_at", "id")
+    )
+
+
+def participant_candidates(*, workshop: Workshop) -> QuerySet[User]:
+    """People of the workshop's tenant the facilitator can still add."""
+    taken = WorkshopParticipant.objects.filter(
+        tenant_id=workshop.tenant_id, workshop=workshop
+    ).values("user_id")
+    return (
+        User.objects.filter(tenant_id=workshop.tenant_id, is_active=True)
+        .exclude(pk=workshop.owner_id)
+        .exclude(pk__in=taken)
+        .order_by("display_name", "email")
     )
 
 
@@ -67,22 +109,32 @@ def step_page(*, step: WorkshopStep) -> StepPage:
     return StepPage(
         step=step,
         steps=workshop_steps(workshop=step.workshop),
-        chat=list(ChatMessage.objects.filter(**scoped).order_by("created_at", "id")),
-        artifact=StepArtifact.objects.filter(**scoped).first(),
+        chat=list(
+            ChatMessage.objects.filter(**scoped)
+            .select_related("author")
+            .order_by("created_at", "id")
+        ),
+        artifact=StepArtifact.objects.filter(**scoped).select_related("saved_by").first(),
         summary=StepSummary.objects.filter(**scoped).first(),
     )
 
 
 def dashboard_card(user: User) -> dict:
-    counts = WorkshopStep.objects.filter(tenant_id=user.tenant_id, workshop__owner=user).aggregate(
+    """Workshops I facilitate and those I take part in (one query)."""
+    counts = WorkshopStep.objects.filter(
+        tenant_id=user.tenant_id, workshop__in=Workshop.objects.of_member(user).values("pk")
+    ).aggregate(
         workshops=Count("workshop", distinct=True),
+        facilitating=Count("workshop", distinct=True, filter=Q(workshop__owner=user)),
         steps=Count("id"),
         done=Count("id", filter=Q(status=DONE)),
     )
+    joined = counts["workshops"] - counts["facilitating"]
     return {
         "title": "Workshops",
         "value": counts["workshops"],
-        "detail": f"{counts['done']} of {counts['steps']} steps done",
+        "detail": f"{counts['facilitating']} facilitated, {joined} joined · "
+        f"{counts['done']} of {counts['steps']} steps done",
         "url": reverse("workshops:list"),
     }
 
@@ -141,3 +193,54 @@ def version_diff(
             )
         )
     return rows
+
+
+def member_steps(*, user: User) -> QuerySet[WorkshopStep]:
+    """Steps of the workshops the user facilitates or takes part in, as pages load them."""
+    return WorkshopStep.objects.select_related("workshop", "step_definition").filter(
+        tenant_id=user.tenant_id, workshop__in=Workshop.objects.of_member(user).values("pk")
+    )
+
+
+def step_with_changes(*, user: User, pk: int, step_id: str) -> WorkshopStep | None:
+    """The step (if the user is a member) with what a poll compares, in one query.
+
+    `last_message_id`, `message_count`, `artifact_version`, who saved it
+    (`artifact_saved_by_id`, `artifact_saved_by_name`) and `summary_version` come
+    from indexed subqueries on the step's rows, so a poll that finds nothing new
+    costs this one statement.
+    """
+    scoped = {"tenant_id": OuterRef("tenant_id"), "workshop_step": OuterRef("pk")}
+    messages = ChatMessage.objects.filter(**scoped).order_by().values("workshop_step")
+    artifact = StepArtifact.objects.filter(**scoped)
+    return (
+        member_steps(user=user)
+        .filter(workshop_id=pk, step_definition_id=step_id)
+        .annotate(
+            last_message_id=Subquery(messages.annotate(m=Max("id")).values("m")),
+            message_count=Subquery(messages.annotate(n=Count("id")).values("n")),
+            artifact_version=Subquery(artifact.values("version")),
+            artifact_saved_by_id=Subquery(artifact.values("saved_by_id")),
+            # As User.__str__ says it: the display name, else the email.
+            artifact_saved_by_name=Subquery(
+                artifact.annotate(
+                    who=Coalesce(
+                        NullIf("saved_by__display_name", Value("")),
+                        "saved_by__email",
+                        output_field=CharField(),
+                    )
+                ).values("who")
+            ),
+            summary_version=Subquery(StepSummary.objects.filter(**scoped).values("version")),
+        )
+        .first()
+    )
+
+
+def messages_after(*, step: WorkshopStep, after: int) -> list[ChatMessage]:
+    """The step's messages newer than id `after`, with their authors (one query)."""
+    return list(
+        ChatMessage.objects.filter(tenant_id=step.tenant_id, workshop_step=step, id__gt=after)
+        .select_related("author")
+        .order_by("created_at", "id")
+    )

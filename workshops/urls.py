@@ -9,6 +9,8 @@ urlpatterns = [
     path("", views.workshop_index, name="list"),
     path("new/", views.workshop_create, name="new"),
     path("<int:pk>/", views.workshop_detail, name="detail"),
+    path("<int:pk>/participants/", views.participants, name="participants"),
+    path("<int:pk>/export.md", views.workshop_export, name="export"),
     path(step, views.step_detail, name="step"),
     path(f"{step}messages/", views.step_messages, name="messages"),
     path(f"{step}artifact/", edit_views.step_artifact, name="artifact"),
@@ -30,4 +32,5 @@ urlpatterns = [
         SUMMARY,
         name="summary_restore",
     ),
+    path(f"{step}changes/", views.step_changes, name="changes"),
 ]

@@ -1,7 +1,14 @@
-"""Workshop pages. Thin: load through the owner's tenant, bind a form, call a service.
+"""Workshop pages. Thin: load through the member's tenant, bind a form, call a service.
 
-Workshops are private to their owner: a teammate in the same tenant gets the
-same 404 as an outsider, so ids reveal nothing.
+A workshop is open to its facilitator (the owner) and its participants; anyone
+else in the tenant gets the same 404 as an outsider, so ids reveal nothing.
+What each of them may do is decided in `workshops.services` (`require_member`,
+`require_facilitator`).
+
+The views that call the assistant (chat, summary, artifact extraction) run
+`@outside_request_transaction`: they load in one short `tenant_context`, the
+service calls the provider with no transaction open and stores the outcome in
+a transaction of its own, and the answer is rendered in another short one.
 """
 
 from __future__ import annotations
@@ -11,27 +18,42 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.cache import get_conditional_response
+from django.utils.http import quote_etag
 from django.views.decorators.http import require_GET, require_POST
 
 from assistant import AssistantError, get_assistant
 from tenancy.forms import apply_service_errors
 from tenancy.shortcuts import get_tenant_object_or_404
+from tenancy.transactions import in_request_tenant, outside_request_transaction
 from workshops import services
 from workshops.context import REPLY_BUDGET_TOKENS, TIERS, build_step_context
 from workshops.editor import editor_context
-from workshops.forms import BudgetForm, MessageForm, WorkshopForm
+from workshops.export import export_filename, workshop_export_data, workshop_markdown
+from workshops.forms import (
+    BudgetForm,
+    MessageForm,
+    ParticipantForm,
+    WorkshopForm,
+    new_client_token,
+)
 from workshops.models import ChatMessage, Workshop, WorkshopStep
 from workshops.schemas import schema_fields
-from workshops.selectors import step_page, workshop_list, workshop_steps
+from workshops.selectors import (
+    member_steps,
+    messages_after,
+    participant_candidates,
+    step_page,
+    step_with_changes,
+    workshop_list,
+)
 
 
 def _load_step(request: HttpRequest, pk: int, step_id: str) -> WorkshopStep:
-    steps = WorkshopStep.objects.select_related("workshop", "step_definition").filter(
-        workshop__owner=request.user
-    )
+    steps = member_steps(user=request.user)
     return get_tenant_object_or_404(steps, request, workshop_id=pk, step_definition_id=step_id)
 
 
@@ -56,8 +78,9 @@ def _render_step(
         "page": page,
         "step": step,
         "workshop": step.workshop,
+        "facilitator": services.is_facilitator(workshop=step.workshop, user=request.user),
         "schema_fields": schema_fields(schema),
-        "message_form": MessageForm(),
+        "message_form": MessageForm(initial={"client_token": new_client_token()}),
         "awaiting_reply": page.awaiting_reply,
         "summary_version": page.summary.version if page.summary else 0,
         "assistant_name": assistant.name,
@@ -88,11 +111,71 @@ def workshop_create(request: HttpRequest) -> HttpResponse:
     return render(request, "workshops/new.html", {"form": form})
 
 
+def _load_workshop(request: HttpRequest, pk: int) -> Workshop:
+    members = Workshop.objects.of_member(request.user).select_related("owner")
+    return get_tenant_object_or_404(members, request, pk=pk)
+
+
+def _render_detail(
+    request: HttpRequest, workshop: Workshop, form: ParticipantForm | None = None, status: int = 200
+) -> HttpResponse:
+    facilitator = services.is_facilitator(workshop=workshop, user=request.user)
+    if facilitator and form is None:
+        form = ParticipantForm(candidates=participant_candidates(workshop=workshop))
+    export = workshop_export_data(workshop=workshop)
+    context = {
+        "workshop": workshop,
+        "export": export,
+        "participants": export.participant_rows,
+        "facilitator": facilitator,
+        "participant_form": form,
+    }
+    return render(request, "workshops/detail.html", context, status=status)
+
+
+@require_GET
 @login_required
 def workshop_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    workshop = get_tenant_object_or_404(Workshop.objects.owned_by(request.user), request, pk=pk)
-    steps = workshop_steps(workshop=workshop)
-    return render(request, "workshops/detail.html", {"workshop": workshop, "steps": steps})
+    return _render_detail(request, _load_workshop(request, pk))
+
+
+@require_POST
+@login_required
+def participants(request: HttpRequest, pk: int) -> HttpResponse:
+    """The facilitator adds (`action=add`) or removes (`action=remove`) a participant."""
+    workshop = _load_workshop(request, pk)
+    candidates = participant_candidates(workshop=workshop)
+    try:
+        if request.POST.get("action") == "remove":
+            services.participant_remove(
+                workshop=workshop, user=request.user, participant_id=_int(request.POST.get("user"))
+            )
+            messages.success(request, "Participant removed: they no longer see the workshop.")
+        else:
+            form = ParticipantForm(request.POST, candidates=candidates)
+            if not form.is_valid():
+                return _render_detail(request, workshop, form, status=400)
+            person = form.cleaned_data["user"]
+            services.participant_add(workshop=workshop, user=request.user, participant=person)
+            messages.success(request, f"{person} takes part now.")
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    return redirect(reverse("workshops:detail", args=[workshop.pk]) + "#participants")
+
+
+def _int(value: str | None) -> int:
+    return int(value) if value and value.isdigit() and len(value) < 19 else 0
+
+
+@require_GET
+@login_required
+def workshop_export(request: HttpRequest, pk: int) -> HttpResponse:
+    """The workshop as a Markdown document (every step, its artifact and summary)."""
+    workshop = _load_workshop(request, pk)
+    text = workshop_markdown(workshop_export_data(workshop=workshop))
+    response = HttpResponse(text, content_type="text/markdown; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{export_filename(workshop)}"'
+    return response
 
 
 @require_GET
@@ -105,16 +188,22 @@ def _failure_text(failure: Exception) -> str:
     return " ".join(failure.messages) if isinstance(failure, ValidationError) else str(failure)
 
 
+@outside_request_transaction
 @require_POST
 @login_required
 def step_messages(request: HttpRequest, pk: int, step_id: str) -> HttpResponse:
-    """Send a message (or retry the reply to the last one); htmx gets the new messages."""
-    step = _load_step(request, pk, step_id)
+    """Send a message (or retry the reply to the last one); htmx gets the new messages.
+
+    Outside the request's transaction: the services store the message, call the
+    assistant with no transaction open, then store its reply.
+    """
+    with in_request_tenant(request):
+        step = _load_step(request, pk, step_id)
     form = MessageForm(request.POST)
     new: list[ChatMessage] = []
     error = ""
     if request.POST.get("action") == "retry":
-        form = MessageForm()
+        form = MessageForm(initial={"client_token": new_client_token()})
         try:
             new.append(
                 services.reply_request(
@@ -129,28 +218,74 @@ def step_messages(request: HttpRequest, pk: int, step_id: str) -> HttpResponse:
                 workshop_step=step,
                 user=request.user,
                 content=form.cleaned_data["content"],
+                client_token=form.cleaned_data["client_token"],
                 assistant=get_assistant(),
             )
         except ValidationError as invalid:
             apply_service_errors(form, invalid)
         else:
-            form, error = MessageForm(), outcome.error
+            form = MessageForm(initial={"client_token": new_client_token()})
+            error = outcome.error
             new = [m for m in (outcome.user_message, outcome.reply) if m is not None]
-    if request.htmx:
-        context = {
-            "step": step,
-            "new_messages": new,
-            "message_form": form,
-            "chat_error": error,
-            "awaiting_reply": services.awaiting_reply(workshop_step=step),
-            "oob": True,
-        }
-        return render(request, "workshops/step.html#chat_update", context)
-    if form.errors:
-        return _render_step(request, step, message_form=form)
+    with in_request_tenant(request):
+        if request.htmx:
+            context = {
+                "step": step,
+                "new_messages": new,
+                "message_form": form,
+                "chat_error": error,
+                "awaiting_reply": services.awaiting_reply(workshop_step=step),
+                "oob": True,
+            }
+            return render(request, "workshops/step.html#chat_update", context)
+        if form.errors:
+            return _render_step(request, step, message_form=form)
     if error:
         messages.error(request, f"{services.REPLY_FAILED}: {error}")
     return redirect(_step_url(step, "chat"))
+
+
+@require_GET
+@login_required
+def step_changes(request: HttpRequest, pk: int, step_id: str) -> HttpResponse:
+    """What changed on a step since the page asked last: the cheap poll of open pages.
+
+    `after` is the newest message id the page shows, `artifact` the artifact
+    version it opened. The ETag comes from one indexed query (the step, its
+    newest message, its artifact and summary versions); a page whose ETag still
+    matches gets 304 with nothing else read.
+    """
+    after, opened = _int(request.GET.get("after")), _int(request.GET.get("artifact"))
+    step = step_with_changes(user=request.user, pk=pk, step_id=step_id)
+    if step is None:
+        raise Http404
+    etag = quote_etag(
+        f"{request.user.pk}.{after}.{opened}.{step.last_message_id or 0}."
+        f"{step.message_count or 0}.{step.artifact_version or 0}.{step.summary_version or 0}."
+        f"{step.status}"
+    )
+    not_modified = get_conditional_response(request, etag=etag)
+    if not_modified is not None:
+        return _no_store_shared(not_modified)
+    newest = step.last_message_id or 0
+    context = {
+        "step": step,
+        "new_messages": messages_after(step=step, after=after) if newest > after else [],
+        "artifact_version": step.artifact_version or 0,
+        # Your own save (in this tab or another) is no news to you.
+        "artifact_changed": (step.artifact_version or 0) > opened
+        and step.artifact_saved_by_id != request.user.pk,
+        "artifact_changed_by": step.artifact_saved_by_name,
+    }
+    response = render(request, "workshops/partials/changes.html", context)
+    response["ETag"] = etag
+    return _no_store_shared(response)
+
+
+def _no_store_shared(response: HttpResponse) -> HttpResponse:
+    # Revalidated every time (no-cache), and only by this browser (private).
+    response["Cache-Control"] = "private, no-cache"
+    return response
 
 
 @require_POST

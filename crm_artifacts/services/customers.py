@@ -24,6 +24,7 @@ from crm_artifacts.services.errors import (
     RM_OTHER_TENANT,
 )
 from crm_artifacts.workflows import validate_workflow
+from tenancy.context import tenant_context
 from tenancy.models import User
 from tenancy.text import UNSTORABLE_TEXT, is_storable
 
@@ -128,7 +129,9 @@ def notes_propose(
 
     The assistant runs before anything is written, so its failure
     (AssistantError, shown to the RM as is) leaves no half-written batch;
-    the batch itself is created all or none.
+    the batch itself is created all or none, in a short transaction of its
+    own in the customer's tenant: called from the notes view (outside the
+    request's transaction) no transaction is open while the assistant works.
     """
     ensure_rm_of_customer(user=user, customer=customer)
     if not isinstance(notes, str) or not notes.strip():
@@ -149,12 +152,13 @@ def notes_propose(
         offline=assistant.offline,
     )
     if edits:
-        outcome.artifacts = artifact_create_batch(
-            customer=customer,
-            edits=edits,
-            created_by_type=CreatorType.AGENT,
-            created_by_id=assistant.name[:100],
-            workflow_trigger=workflow_trigger,
-            requested_by=user,
-        )
+        with tenant_context(customer.tenant_id):
+            outcome.artifacts = artifact_create_batch(
+                customer=customer,
+                edits=edits,
+                created_by_type=CreatorType.AGENT,
+                created_by_id=assistant.name[:100],
+                workflow_trigger=workflow_trigger,
+                requested_by=user,
+            )
     return outcome

@@ -174,3 +174,136 @@ def test_a_same_field_conflict_is_resolved_field_by_field(
         "who_is_affected": "THEIR WORDS",
         "evidence": ["Exit surveys, Q3"],
     }
+
+
+# --- a chat that behaves like a chat (issue 12 section 4) ---------------------------------
+
+
+def _chat(page):
+    return page.locator("#chat-log")
+
+
+def _scrolled_to_bottom(page) -> bool:
+    return page.evaluate(
+        "(() => { const log = document.getElementById('chat-log');"
+        " return log.scrollHeight - log.scrollTop - log.clientHeight < 4; })()"
+    )
+
+
+def test_the_chat_opens_at_the_newest_message_and_enter_sends(page, live_server, login, alice):
+    from tests.workshops.conftest import get_step
+    from tests.workshops.factories import ChatMessageFactory
+
+    workshop = make_workshop(alice, "Long chat")
+    ChatMessageFactory.create_batch(30, workshop_step=get_step(workshop, "challenge"))
+    login(page, alice)
+    page.goto(f"{live_server.url}/workshops/{workshop.pk}/steps/challenge/")
+    log = _chat(page)
+    expect(log).to_have_attribute("aria-live", "polite")
+    expect(log).to_have_attribute("tabindex", "0")
+    page.wait_for_function(
+        "document.getElementById('chat-log').scrollTop > 0"
+    )  # opened at the newest, not the oldest
+    assert _scrolled_to_bottom(page)
+
+    box = page.get_by_label("Your message")
+    box.fill("First line")
+    box.press("Shift+Enter")
+    box.type("second line")
+    expect(box).to_have_value("First line\nsecond line")  # Shift+Enter: a new line, not a send
+    expect(log.locator(".msg")).to_have_count(30)
+    box.press("Enter")
+    expect(log.locator(".msg-assistant")).to_have_count(16)
+    expect(log.locator(".msg-user").last).to_contain_text("second line")
+    expect(box).to_have_value("")
+    page.wait_for_function(
+        "(() => { const l = document.getElementById('chat-log');"
+        " return l.scrollHeight - l.scrollTop - l.clientHeight < 4; })()"
+    )
+
+
+def test_a_pending_bubble_shows_and_send_is_disabled_while_the_assistant_answers(
+    page, live_server, login, alice
+):
+    workshop = make_workshop(alice, "Pending")
+    login(page, alice)
+    page.goto(f"{live_server.url}/workshops/{workshop.pk}/steps/challenge/")
+    answer_now = []
+
+    def hold(route):
+        answer_now.append(route)  # keep the POST waiting until the test lets it go
+
+    page.route("**/messages/", hold, times=1)
+    page.get_by_label("Your message").fill("Are you there?")
+    page.get_by_role("button", name="Send").click()
+    expect(page.locator("#chat-pending")).to_be_visible()
+    expect(page.locator("#chat-pending")).to_contain_text("Answering")
+    expect(page.get_by_role("button", name="Send")).to_be_disabled()
+    answer_now[0].continue_()
+    expect(page.locator("#chat-log .msg-assistant")).to_have_count(1)
+    expect(page.locator("#chat-pending")).to_have_count(0)
+    expect(page.get_by_role("button", name="Send")).to_be_enabled()
+
+
+def test_a_failed_send_keeps_the_text_with_the_error_beside_it(page, live_server, login, alice):
+    workshop = make_workshop(alice, "Offline network")
+    login(page, alice)
+    page.goto(f"{live_server.url}/workshops/{workshop.pk}/steps/challenge/")
+    page.route("**/messages/", lambda route: route.abort())
+    box = page.get_by_label("Your message")
+    box.fill("Do not lose me")
+    box.press("Enter")
+    expect(page.locator("#chat-send-error")).to_contain_text("Your message was not sent")
+    expect(box).to_have_value("Do not lose me")
+    expect(page.locator("#chat-pending")).to_have_count(0)
+    expect(page.get_by_role("button", name="Send")).to_be_enabled()
+
+    page.unroute("**/messages/")
+    page.route("**/messages/", lambda route: route.fulfill(status=500, body="boom"))
+    page.get_by_role("button", name="Send").click()
+    expect(page.locator("#chat-send-error")).to_contain_text("the server answered 500")
+    expect(box).to_have_value("Do not lose me")
+
+
+def test_a_participant_s_message_appears_on_the_facilitator_s_open_page(
+    browser, live_server, login, alice, bob
+):
+    from tenancy.context import tenant_context
+    from workshops import services
+
+    workshop = make_workshop(alice, "Together")
+    with tenant_context(alice.tenant_id):
+        services.participant_add(workshop=workshop, user=alice, participant=bob)
+    url = f"{live_server.url}/workshops/{workshop.pk}/steps/challenge/"
+    pages = []
+    for person in (alice, bob):
+        context = browser.new_context()
+        page = context.new_page()
+        login(page, person)
+        page.goto(url)
+        pages.append(page)
+    alices, bobs = pages
+    bobs.get_by_label("Your message").fill("Hello from Bob")
+    bobs.get_by_label("Your message").press("Enter")
+    expect(bobs.locator("#chat-log .msg-assistant")).to_have_count(1)
+    # alice's page learns it from the poll, without a reload, with bob's name on it.
+    expect(alices.locator("#chat-log .msg-user")).to_contain_text("Hello from Bob", timeout=15000)
+    expect(alices.locator("#chat-log .msg-user .msg-role")).to_have_text(str(bob))
+    expect(alices.locator("#chat-log .msg-assistant")).to_have_count(1, timeout=15000)
+
+    # bob saves the artifact: alice is told who changed it since she opened the page.
+    bobs.goto(url)
+    bobs.get_by_text("Edit as JSON").click()  # the power users' editor, same service
+    editor = bobs.get_by_label("Artifact (JSON)")
+    editor.fill(
+        '{"problem_statement": "Slow onboarding", "who_is_affected": "Hires",'
+        ' "evidence": [], "success_criteria": ["Faster"]}'
+    )
+    bobs.get_by_role("button", name="Save JSON").click()
+    expect(bobs.get_by_text("Artifact saved (version 1).")).to_be_visible()
+    expect(alices.locator("#step-changes")).to_contain_text(
+        f"The artifact changed (version 1, by {bob})", timeout=15000
+    )
+    # No duplicates from the send answer and the poll both bringing a message.
+    ids = alices.eval_on_selector_all("#chat-log li", "els => els.map(e => e.id)")
+    assert len(ids) == len(set(ids))

@@ -25,4 +25,8 @@ def test_seed_demo_gives_alice_a_half_done_workshop_once():
             "stakeholder-mapping",
         }
         assert StepSummary.objects.filter(token_count__gt=0).count() == 2
-        assert ChatMessage.objects.filter(step_id="ideation", role="assistant").count() == 2
+        # alice's two messages and bob's, the second participant, each answered once.
+        assert ChatMessage.objects.filter(step_id="ideation", role="assistant").count() == 3
+        bob = User.objects.get(email="bob@acme.test")
+        assert list(workshop.participants.values_list("user", flat=True)) == [bob.pk]
+        assert ChatMessage.objects.filter(step_id="ideation", author=bob).count() == 1

@@ -141,7 +141,7 @@ def test_a_failing_provider_keeps_the_message_and_offers_retry(
     )
     assert response.status_code == 200
     assert "Please keep me" in response.text
-    assert "The assistant's reply failed" in response.text
+    assert services.REPLY_FAILED in response.text  # "The assistant did not answer"
     assert 'value="retry"' in response.text
     with in_tenant(alice):
         assert list(ChatMessage.objects.values_list("role", "content")) == [
