@@ -20,7 +20,7 @@ from django.utils.html import format_html
 
 from crm_artifacts import services
 from crm_artifacts.fields import PROFILE_FIELDS, clean_profile
-from crm_artifacts.models import Artifact, Customer, FollowUp, ProfileEditStatus
+from crm_artifacts.models import Customer, FollowUp, ProfileEditStatus, Proposal
 from tenancy.admin import TenantAdminMixin
 from tenancy.forms import apply_service_errors
 
@@ -99,10 +99,12 @@ class CustomerAdmin(TenantAdminMixin, admin.ModelAdmin):
     def save_model(self, request: HttpRequest, obj: Customer, form: Any, change: bool) -> None:
         rm = form.cleaned_data.get("rm")
         if change:
-            services.customer_update(customer=obj, rm=rm, profile=form.profile)
+            services.customer_update(
+                customer=obj, rm=rm, profile=form.profile, user=request.user
+            )
         else:
             created = services.customer_create(
-                tenant_id=request.user.tenant_id, rm=rm, profile=form.profile
+                tenant_id=request.user.tenant_id, rm=rm, profile=form.profile, user=request.user
             )
             obj.pk, obj.tenant_id = created.pk, created.tenant_id
 
@@ -125,7 +127,7 @@ def _decide(modeladmin: admin.ModelAdmin, request: HttpRequest, queryset, verb: 
         modeladmin.message_user(request, f"Not {verb}ed {line}", messages.WARNING)
 
 
-@admin.register(Artifact)
+@admin.register(Proposal)
 class ArtifactAdmin(TenantAdminMixin, admin.ModelAdmin):
     list_display = [
         "id",
@@ -159,7 +161,7 @@ class ArtifactAdmin(TenantAdminMixin, admin.ModelAdmin):
     fields = readonly_fields
     actions = ["accept_selected", "reject_selected"]
 
-    def get_queryset(self, request: HttpRequest) -> QuerySet[Artifact]:
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Proposal]:
         return super().get_queryset(request).filter(tenant_id=request.user.tenant_id)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
@@ -173,19 +175,19 @@ class ArtifactAdmin(TenantAdminMixin, admin.ModelAdmin):
         return obj is None and super().has_change_permission(request)
 
     @admin.display(description="Field")
-    def field_display(self, obj: Artifact) -> str:
+    def field_display(self, obj: Proposal) -> str:
         return obj.field_label
 
     @admin.display(description="Previous → proposed")
-    def change_display(self, obj: Artifact) -> str:
+    def change_display(self, obj: Proposal) -> str:
         return f"{obj.previous_display or '(empty)'} → {obj.proposed_display}"
 
     @admin.display(description="Batch", ordering="batch_id")
-    def batch_link(self, obj: Artifact) -> str:
+    def batch_link(self, obj: Proposal) -> str:
         return format_html('<a href="?batch_id={}">{}</a>', obj.batch_id, obj.batch_id)
 
     @admin.display(description="Payload")
-    def payload_display(self, obj: Artifact) -> str:
+    def payload_display(self, obj: Proposal) -> str:
         # A scroll box: focusable (and named) so a keyboard can scroll it.
         return format_html(
             '<pre tabindex="0" aria-label="Payload">{}</pre>',
@@ -193,11 +195,11 @@ class ArtifactAdmin(TenantAdminMixin, admin.ModelAdmin):
         )
 
     @admin.action(description="Accept selected pending proposals (as their RM)")
-    def accept_selected(self, request: HttpRequest, queryset: QuerySet[Artifact]) -> None:
+    def accept_selected(self, request: HttpRequest, queryset: QuerySet[Proposal]) -> None:
         _decide(self, request, queryset, "accept")
 
     @admin.action(description="Reject selected pending proposals (as their RM)")
-    def reject_selected(self, request: HttpRequest, queryset: QuerySet[Artifact]) -> None:
+    def reject_selected(self, request: HttpRequest, queryset: QuerySet[Proposal]) -> None:
         _decide(self, request, queryset, "reject")
 
 

@@ -24,7 +24,7 @@ from django.utils.decorators import decorator_from_middleware
 from django.views.decorators.csrf import csrf_exempt
 
 from crm_artifacts import services
-from crm_artifacts.models import Artifact
+from crm_artifacts.models import Proposal
 
 MAX_BODY_BYTES = 16 * 1024
 PATCH_KEYS = ("status", "editedValue", "confirmStale")
@@ -90,7 +90,7 @@ def api_view(*methods: str) -> Callable:
     return decorate
 
 
-def artifact_json(artifact: Artifact) -> dict[str, Any]:
+def artifact_json(artifact: Proposal) -> dict[str, Any]:
     """An artifact with the source's camelCase keys (the payload keeps its own keys)."""
     return {
         "id": artifact.pk,

@@ -10,9 +10,21 @@ urlpatterns = [
     path("customers/<int:pk>/", views.customer_detail, name="customer"),
     path("customers/<int:pk>/notes/", views.customer_notes, name="notes"),
     path("proposals/", views.proposals, name="proposals"),
-    path("artifacts/<int:pk>/accept/", views.artifact_accept, name="accept"),
-    path("artifacts/<int:pk>/reject/", views.artifact_reject, name="reject"),
-    path("artifacts/<int:pk>/edit/", views.artifact_edit, name="edit"),
-    path("batches/<slug:batch_id>/accept/", views.batch_accept, name="batch-accept"),
-    path("batches/<slug:batch_id>/reject/", views.batch_reject, name="batch-reject"),
+    # The specification's URLs ("artifacts"), all deciding through one view and service.
+    path("artifacts/<int:pk>/accept/", views.proposal_decision, {"decision": "accept"}, "accept"),
+    path("artifacts/<int:pk>/reject/", views.proposal_decision, {"decision": "reject"}, "reject"),
+    path("artifacts/<int:pk>/edit/", views.proposal_decision, {"decision": "edit"}, "edit"),
+    path("artifacts/<int:pk>/revert/", views.proposal_decision, {"decision": "revert"}, "revert"),
+    path(
+        "batches/<slug:batch_id>/accept/",
+        views.batch_decision,
+        {"decision": "accept"},
+        "batch-accept",
+    ),
+    path(
+        "batches/<slug:batch_id>/reject/",
+        views.batch_decision,
+        {"decision": "reject"},
+        "batch-reject",
+    ),
 ]

@@ -220,7 +220,7 @@ ADMIN_OBJECTS: dict[str, AdminObject] = {
     "workshops.stepartifact": AdminObject(lambda a: a.step_artifact),
     "workshops.stepsummary": AdminObject(lambda a: a.step_summary),
     "crm_artifacts.customer": AdminObject(lambda a: a.customer),
-    "crm_artifacts.artifact": AdminObject(lambda a: a.proposal),
+    "crm_artifacts.proposal": AdminObject(lambda a: a.proposal),
     "crm_artifacts.followup": AdminObject(lambda a: a.follow_up),
     "tenancy.user": AdminObject(lambda a: a.alice, "tenant-in-global-table"),
     "tenancy.tenant": AdminObject(lambda a: a.tenant, "tenant-in-global-table"),

@@ -1,11 +1,26 @@
-"""Every write and rule of the CRM proposals, and the source repository's reads.
+"""Every write and rule of the CRM proposals.
 
 Split by concern; import from here: `from crm_artifacts import services`.
+Deciding is `proposal_decide` / `proposal_decide_batch` (services/decisions.py),
+creating `artifact_create_batch`. The source repository's reads live in
+crm_artifacts.selectors and are re-exported here under the source's names.
 """
 
 from __future__ import annotations
 
-from crm_artifacts.services.access import get_artifact, get_customer, parse_id
+from crm_artifacts.selectors import (
+    DEFAULT_LIMIT,
+    MAX_LIMIT,
+    MAX_OFFSET,
+    artifact_get,
+    artifact_list,
+    artifact_list_by_batch,
+    artifact_list_by_customer,
+    artifact_list_pending_by_customer,
+    get_artifact,
+    get_customer,
+)
+from crm_artifacts.services.access import parse_id
 from crm_artifacts.services.artifacts import (
     MAX_BATCH_SIZE,
     ProfileEditInput,
@@ -23,12 +38,16 @@ from crm_artifacts.services.customers import (
 )
 from crm_artifacts.services.decisions import (
     UNSET,
+    BatchOutcome,
+    Decision,
     artifact_accept,
     artifact_accept_with_edits,
     artifact_reject,
     artifact_update_status,
     batch_accept,
     batch_reject,
+    proposal_decide,
+    proposal_decide_batch,
     stale_values,
 )
 from crm_artifacts.services.errors import *  # noqa: F403 (the messages tests import)
@@ -48,16 +67,6 @@ from crm_artifacts.services.follow_ups import (
     follow_ups_missing,
     follow_ups_record,
 )
-from crm_artifacts.services.queries import (
-    DEFAULT_LIMIT,
-    MAX_LIMIT,
-    MAX_OFFSET,
-    artifact_get,
-    artifact_list,
-    artifact_list_by_batch,
-    artifact_list_by_customer,
-    artifact_list_pending_by_customer,
-)
 
 __all__ = [
     "DEFAULT_LIMIT",
@@ -67,8 +76,10 @@ __all__ = [
     "NOTES_MAX_LENGTH",
     "UNSET",
     "AlreadyDecided",
+    "BatchOutcome",
     "Conflict",
     "CrmError",
+    "Decision",
     "NotFound",
     "NotesOutcome",
     "ProfileEditInput",
@@ -101,5 +112,7 @@ __all__ = [
     "new_batch_id",
     "notes_propose",
     "parse_id",
+    "proposal_decide",
+    "proposal_decide_batch",
     "stale_values",
 ]

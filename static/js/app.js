@@ -11,6 +11,14 @@
       event.stopImmediatePropagation();
     }
   }, true);
+  // A refusal (config/errors.py) is its message retargeted into #flash: swap
+  // it whatever its status (base.html's htmx config leaves 403/404 unswapped).
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    if (event.detail.xhr && event.detail.xhr.getResponseHeader("X-Refusal")) {
+      event.detail.shouldSwap = true;
+      event.detail.isError = false;
+    }
+  });
   document.addEventListener("htmx:confirm", function (event) {
     var el = event.detail.elt;
     if (el.dataset && el.dataset.confirm && el.tagName !== "FORM") {

@@ -10,7 +10,7 @@ from collections.abc import Callable
 import pytest
 
 from crm_artifacts import services
-from crm_artifacts.models import Artifact
+from crm_artifacts.models import Proposal
 from tenancy.context import tenant_context
 from tests.utils import run_concurrently
 
@@ -36,7 +36,7 @@ def test_accept_and_reject_racing_end_with_exactly_one_decision(
             decide(bob, services.artifact_reject, artifact=artifact),
         ]
     )
-    winners = [r for r in results if isinstance(r, Artifact)]
+    winners = [r for r in results if isinstance(r, Proposal)]
     losers = [r for r in results if isinstance(r, services.AlreadyDecided)]
     assert (len(winners), len(losers)) == (1, 1), results
     stored = reload(artifact)
@@ -55,7 +55,7 @@ def test_batch_accept_racing_a_single_reject_never_decides_twice(customer, bob, 
     )
     statuses = [reload(a).status for a in batch]
     assert statuses[0] == "accepted"
-    if isinstance(results[1], Artifact):  # the reject won the race for the second row
+    if isinstance(results[1], Proposal):  # the reject won the race for the second row
         assert (results[0], statuses[1]) == (1, "rejected")
         assert "occupation" not in reload(customer).profile
     else:
