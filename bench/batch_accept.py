@@ -38,7 +38,7 @@ from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
 
-from crm_artifacts.models import Proposal, Customer, FollowUp  # noqa: E402
+from crm_artifacts.models import Customer, FollowUp, Proposal  # noqa: E402
 from loadtest.batches import pending_batch  # noqa: E402
 from tenancy.context import tenant_context  # noqa: E402
 from tenancy.models import Tenant, User  # noqa: E402

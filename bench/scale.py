@@ -79,7 +79,7 @@ from django.db import connection  # noqa: E402
 from config.database import embedded_admin_uri  # noqa: E402
 from crm_artifacts import selectors as crm  # noqa: E402
 from crm_artifacts import services as crm_services  # noqa: E402
-from crm_artifacts.models import Proposal, Customer  # noqa: E402
+from crm_artifacts.models import Customer, Proposal  # noqa: E402
 from loadtest.generate import (  # noqa: E402
     Shape,
     existing_tenants,

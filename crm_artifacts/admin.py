@@ -99,9 +99,7 @@ class CustomerAdmin(TenantAdminMixin, admin.ModelAdmin):
     def save_model(self, request: HttpRequest, obj: Customer, form: Any, change: bool) -> None:
         rm = form.cleaned_data.get("rm")
         if change:
-            services.customer_update(
-                customer=obj, rm=rm, profile=form.profile, user=request.user
-            )
+            services.customer_update(customer=obj, rm=rm, profile=form.profile, user=request.user)
         else:
             created = services.customer_create(
                 tenant_id=request.user.tenant_id, rm=rm, profile=form.profile, user=request.user

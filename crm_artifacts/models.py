@@ -310,14 +310,14 @@ class CustomerProfileEvent(
         base_model=TenantEvent,
         # The context (who, from which URL, which proposal) in the event row itself.
         context_field=pghistory.ContextJSONField(),
-        # No database constraint: a deleted customer's history stays readable.
-        obj_field=pghistory.ObjForeignKey(
-            related_name="profile_events", db_constraint=False, on_delete=models.DO_NOTHING
-        ),
         model_name="CustomerProfileEvent",
     )
 ):
     """One change of a customer's profile, as the database saw it."""
+
+    # A reference between two tenant tables carries the tenant (tenancy/keys.py).
+    # Deleting a customer deletes its history: it is the customer's personal data.
+    pgh_obj = TenantForeignKey(Customer, on_delete=models.CASCADE, related_name="profile_events")
 
     class Meta:
         indexes = [

@@ -11,11 +11,11 @@ from __future__ import annotations
 
 from crm_artifacts.fields import PROFILE_FIELDS
 from crm_artifacts.models import (
-    Proposal,
     ArtifactType,
     CreatorType,
     Customer,
     ProfileEditStatus,
+    Proposal,
 )
 from crm_artifacts.services import ProfileEditInput, new_batch_id
 from crm_artifacts.services.artifacts import build_payload

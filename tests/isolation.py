@@ -21,7 +21,7 @@ from django.utils.http import urlsafe_base64_encode
 from django_tasks_db.models import DBTaskResult
 
 from crm_artifacts import services as crm
-from crm_artifacts.models import Proposal, CreatorType, Customer, FollowUp
+from crm_artifacts.models import CreatorType, Customer, FollowUp, Proposal
 from crm_artifacts.tasks import run_workflows
 from messaging.models import SkillMessage
 from portfolio.models import WorkArtifact

@@ -170,6 +170,7 @@ PAGES: dict[str, Page] = {
     "crm:accept": Page(lambda a: {"pk": a.proposal.pk}, "bob"),
     "crm:reject": Page(lambda a: {"pk": a.proposal.pk}, "bob"),
     "crm:edit": Page(lambda a: {"pk": a.proposal.pk}, "bob"),
+    "crm:revert": Page(lambda a: {"pk": a.proposal.pk}, "bob"),
     "crm:batch-accept": Page(lambda a: {"batch_id": a.proposal.batch_id}, "bob"),
     "crm:batch-reject": Page(lambda a: {"batch_id": a.proposal.batch_id}, "bob"),
     "crm-api-customer-artifacts": Page(lambda a: {"customer_id": a.customer.pk}, "bob"),

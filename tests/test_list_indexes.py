@@ -11,7 +11,7 @@ import datetime
 import pytest
 from django.db.models import Q
 
-from crm_artifacts.models import Proposal, Customer
+from crm_artifacts.models import Customer, Proposal
 from crm_artifacts.selectors import customers_of
 from messaging.models import SkillMessage
 from portfolio.models import WorkArtifact

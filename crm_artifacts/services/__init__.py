@@ -37,6 +37,7 @@ from crm_artifacts.services.customers import (
     notes_propose,
 )
 from crm_artifacts.services.decisions import (
+    STATUS_DECISIONS,
     UNSET,
     BatchOutcome,
     Decision,
@@ -74,6 +75,7 @@ __all__ = [
     "MAX_LIMIT",
     "MAX_OFFSET",
     "NOTES_MAX_LENGTH",
+    "STATUS_DECISIONS",
     "UNSET",
     "AlreadyDecided",
     "BatchOutcome",

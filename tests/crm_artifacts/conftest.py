@@ -10,7 +10,7 @@ import pytest
 from django.test import Client
 
 from crm_artifacts import services
-from crm_artifacts.models import Proposal, CreatorType, Customer
+from crm_artifacts.models import CreatorType, Customer, Proposal
 from tenancy.context import tenant_context
 from tests.crm_artifacts.factories import CustomerFactory
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
-from crm_artifacts.models import Proposal, Customer, FollowUp
+from crm_artifacts.models import Customer, FollowUp, Proposal
 from tenancy.context import tenant_context
 from tests.crm_artifacts.factories import CustomerFactory
 

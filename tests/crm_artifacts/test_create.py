@@ -7,7 +7,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 
 from crm_artifacts import services
-from crm_artifacts.models import Proposal, CreatorType, ProfileEditStatus
+from crm_artifacts.models import CreatorType, ProfileEditStatus, Proposal
 from tests.crm_artifacts.factories import CustomerFactory
 from tests.utils import count_queries
 

@@ -6,7 +6,7 @@ import pytest
 from django.core.management import call_command
 
 from crm_artifacts import services
-from crm_artifacts.models import Proposal, Customer, FollowUp
+from crm_artifacts.models import Customer, FollowUp, Proposal
 from tenancy.context import tenant_context
 from tenancy.models import User
 

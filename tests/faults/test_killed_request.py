@@ -20,7 +20,7 @@ import pytest
 from django.db import connection
 
 from crm_artifacts import views as crm_views
-from crm_artifacts.models import Proposal, Customer
+from crm_artifacts.models import Customer, Proposal
 from tenancy.roles import new_owner_connection
 
 pytestmark = [

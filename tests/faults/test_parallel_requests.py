@@ -18,7 +18,7 @@ from django.utils.html import escape
 
 from crm_artifacts import services as crm_services
 from crm_artifacts import views as crm_views
-from crm_artifacts.models import Proposal, Customer, FollowUp
+from crm_artifacts.models import Customer, FollowUp, Proposal
 from messaging import services as messaging_services
 from messaging import views as messaging_views
 from messaging.models import SkillMessage

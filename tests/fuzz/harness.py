@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 
 from crm_artifacts import services as crm
-from crm_artifacts.models import Proposal, CreatorType, Customer
+from crm_artifacts.models import CreatorType, Customer, Proposal
 from tenancy.context import tenant_context
 from tenancy.models import Tenant
 

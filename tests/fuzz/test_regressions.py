@@ -17,7 +17,7 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from crm_artifacts import services as crm
-from crm_artifacts.models import Proposal, CreatorType
+from crm_artifacts.models import CreatorType, Proposal
 from messaging import services as messaging
 from portfolio import services as portfolio
 from portfolio.models import WorkArtifact

@@ -6,7 +6,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.test import Client
 
-from crm_artifacts.models import Proposal, Customer
+from crm_artifacts.models import Customer, Proposal
 from loadtest import samples
 from loadtest.generate import PASSWORD, tenant_slug, user_email
 from messaging.models import SkillMessage
