@@ -42,8 +42,10 @@ class DomainError(Exception):
     status = 400
     title = "Not possible"
 
-    def __init__(self, message: str = "") -> None:
-        super().__init__(message)
+    def __init__(self, message: str = "", *args: Any) -> None:
+        # *args: an app's refusal may also be a ValidationError (messaging's
+        # "already answered"), whose __init__ passes its code and params on.
+        super().__init__(message, *args)
         self.message = message
 
     def json_details(self) -> dict[str, Any]:

@@ -16,9 +16,10 @@ from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Q, QuerySet
 from django.http import HttpRequest
+from django.template.loader import render_to_string
 from django.utils.html import format_html
 
-from crm_artifacts import services
+from crm_artifacts import selectors, services
 from crm_artifacts.fields import PROFILE_FIELDS, clean_profile
 from crm_artifacts.models import Customer, FollowUp, ProfileEditStatus, Proposal
 from tenancy.admin import TenantAdminMixin
@@ -66,11 +67,24 @@ class CustomerAdmin(TenantAdminMixin, admin.ModelAdmin):
     search_fields = ["profile__fullName", "profile__email", "profile__employer"]
     list_select_related = ["rm"]
 
+    readonly_fields = ["history_display"]
+
     def get_fieldsets(self, request: HttpRequest, obj: Customer | None = None):
-        return [
+        fieldsets = [
             (None, {"fields": ["rm"]}),
             ("Profile", {"fields": [spec.key for spec in PROFILE_FIELDS]}),
         ]
+        if obj is not None:
+            fieldsets.append(("History of the profile", {"fields": ["history_display"]}))
+        return fieldsets
+
+    @admin.display(description="Changes per field")
+    def history_display(self, obj: Customer) -> str:
+        # The same timeline as the customer's page, read-only (pghistory's events
+        # are written by triggers only).
+        return render_to_string(
+            "crm_artifacts/partials/history.html", {"history": selectors.profile_history(obj)}
+        )
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Customer]:
         return (
@@ -109,14 +123,11 @@ class CustomerAdmin(TenantAdminMixin, admin.ModelAdmin):
 
 def _decide(modeladmin: admin.ModelAdmin, request: HttpRequest, queryset, verb: str) -> None:
     decided, refused = 0, []
-    for artifact in queryset.select_related("customer").order_by("id"):
+    for pk in queryset.order_by("id").values_list("pk", flat=True):
         try:
-            if verb == "accept":
-                services.artifact_accept(artifact=artifact, user=request.user)
-            else:
-                services.artifact_reject(artifact=artifact, user=request.user)
+            services.proposal_decide(user=request.user, proposal_id=pk, decision=verb)
         except (PermissionDenied, services.CrmError, ValidationError) as refusal:
-            refused.append(f"#{artifact.pk}: {getattr(refusal, 'message', None) or refusal}")
+            refused.append(f"#{pk}: {getattr(refusal, 'message', None) or refusal}")
         else:
             decided += 1
     if decided:
@@ -138,7 +149,14 @@ class ArtifactAdmin(TenantAdminMixin, admin.ModelAdmin):
         "created_at",
         "decided_by",
     ]
-    list_filter = ["status", "artifact_type", "batch_id", "customer", "created_by_type"]
+    list_filter = [
+        "status",
+        "rejection_reason",
+        "artifact_type",
+        "batch_id",
+        "customer",
+        "created_by_type",
+    ]
     search_fields = ["batch_id", "payload__field_key", "customer__profile__fullName"]
     list_select_related = ["customer", "decided_by"]
     readonly_fields = [
@@ -154,6 +172,9 @@ class ArtifactAdmin(TenantAdminMixin, admin.ModelAdmin):
         "workflow_trigger",
         "decided_by",
         "decided_at",
+        "rejection_reason",
+        "reverted_by",
+        "reverted_at",
         "created_at",
     ]
     fields = readonly_fields

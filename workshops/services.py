@@ -21,6 +21,7 @@ from django.db.models import F, Model
 
 from assistant import Assistant, AssistantError, Message
 from assistant.tokens import count_tokens
+from config.errors import Stale
 from tenancy.citus import violated_constraint
 from tenancy.models import User
 from tenancy.text import UNSTORABLE_TEXT, is_storable, is_storable_json
@@ -58,7 +59,7 @@ VERSION_CONFLICT = (
 REPLY_FAILED = "The assistant's reply failed"
 
 
-class VersionConflict(Exception):
+class VersionConflict(Stale):
     """A save carried a stale version; the row holds someone else's newer value."""
 
     def __init__(self, *, current_value: Any, current_version: int, attempted_value: Any) -> None:

@@ -8,18 +8,6 @@ crm_artifacts.selectors and are re-exported here under the source's names.
 
 from __future__ import annotations
 
-from crm_artifacts.selectors import (
-    DEFAULT_LIMIT,
-    MAX_LIMIT,
-    MAX_OFFSET,
-    artifact_get,
-    artifact_list,
-    artifact_list_by_batch,
-    artifact_list_by_customer,
-    artifact_list_pending_by_customer,
-    get_artifact,
-    get_customer,
-)
 from crm_artifacts.services.access import parse_id
 from crm_artifacts.services.artifacts import (
     MAX_BATCH_SIZE,
@@ -70,10 +58,7 @@ from crm_artifacts.services.follow_ups import (
 )
 
 __all__ = [
-    "DEFAULT_LIMIT",
     "MAX_BATCH_SIZE",
-    "MAX_LIMIT",
-    "MAX_OFFSET",
     "NOTES_MAX_LENGTH",
     "STATUS_DECISIONS",
     "UNSET",
@@ -92,11 +77,6 @@ __all__ = [
     "artifact_accept_with_edits",
     "artifact_create",
     "artifact_create_batch",
-    "artifact_get",
-    "artifact_list",
-    "artifact_list_by_batch",
-    "artifact_list_by_customer",
-    "artifact_list_pending_by_customer",
     "artifact_reject",
     "artifact_update_status",
     "batch_accept",
@@ -109,8 +89,6 @@ __all__ = [
     "follow_up_record",
     "follow_ups_missing",
     "follow_ups_record",
-    "get_artifact",
-    "get_customer",
     "new_batch_id",
     "notes_propose",
     "parse_id",
@@ -118,3 +96,28 @@ __all__ = [
     "proposal_decide_batch",
     "stale_values",
 ]
+
+# The source repository's reads, under the names it gave them: they live in
+# crm_artifacts.selectors (which imports this package's rules), so they are
+# looked up when first asked for rather than imported here in a cycle.
+_READS = (
+    "DEFAULT_LIMIT",
+    "MAX_LIMIT",
+    "MAX_OFFSET",
+    "artifact_get",
+    "artifact_list",
+    "artifact_list_by_batch",
+    "artifact_list_by_customer",
+    "artifact_list_pending_by_customer",
+    "get_artifact",
+    "get_customer",
+)
+__all__ += list(_READS)
+
+
+def __getattr__(name: str) -> object:
+    if name in _READS:
+        from crm_artifacts import selectors
+
+        return getattr(selectors, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
