@@ -63,6 +63,10 @@ class Batch:
     def pending_count(self) -> int:
         return sum(a.is_pending for a in self.artifacts)
 
+    @property
+    def pending(self) -> list[Proposal]:
+        return [a for a in self.artifacts if a.is_pending]
+
 
 def _batches(artifacts: list[Proposal]) -> list[Batch]:
     """Group artifacts by batch: proposals in the order made, newest batch first."""
@@ -79,6 +83,17 @@ def customers_of(user: User) -> QuerySet[Customer]:
         .annotate(pending_count=Count("artifacts", filter=PENDING))
         .order_by(KT("profile__fullName"), "pk")
     )
+
+
+def _flag_stale(proposals: list[Proposal], profile: dict[str, Any]) -> None:
+    """Mark each pending proposal the profile moved away from since it was made
+    (`ui_stale`: both values), so the page says so before anyone clicks. No query:
+    the profile is in hand."""
+    from crm_artifacts.services.decisions import stale_values
+
+    for proposal in proposals:
+        if proposal.is_pending:
+            proposal.ui_stale = stale_values(proposal, profile, proposal.payload["proposed_value"])
 
 
 @dataclass
@@ -113,6 +128,7 @@ def customer_overview(customer: Customer) -> Overview:
             tenant_id=customer.tenant_id, customer=customer, done=False
         ).order_by("due_on", "id")
     )
+    _flag_stale(open_artifacts, customer.profile)
     return Overview(
         pending_batches=_batches(open_artifacts),
         history=history[:HISTORY_LIMIT],
@@ -137,6 +153,8 @@ def pending_proposals(user: User) -> list[CustomerProposals]:
     by_customer: dict[int, list[Proposal]] = {}
     for artifact in artifacts:
         by_customer.setdefault(artifact.customer_id, []).append(artifact)
+    for c in customers:
+        _flag_stale(by_customer.get(c.pk, []), c.profile)
     return [
         CustomerProposals(c, c.pending_count, _batches(by_customer.get(c.pk, [])))
         for c in customers
@@ -275,6 +293,32 @@ def batch_customer(*, user: User, batch_id: str) -> Customer:
     if first.customer is None:
         raise NotFound(CUSTOMER_NOT_FOUND)
     return first.customer
+
+
+def batch_pending(*, customer: Customer, batch_id: str) -> list[Proposal]:
+    """A batch's pending proposals, in the order made (the confirmation's list)."""
+    return list(
+        Proposal.objects.filter(
+            tenant_id=customer.tenant_id,
+            customer=customer,
+            batch_id=batch_id,
+            status=ProfileEditStatus.PENDING,
+        ).order_by("id")[:PENDING_LIMIT]
+    )
+
+
+@dataclass
+class NavCounts:
+    customers: int
+    pending: int
+
+
+def nav_counts(user: User) -> NavCounts:
+    """How many customers the user is the RM of, and their pending proposals (one query)."""
+    counts = Customer.objects.of_rm(user).aggregate(
+        customers=Count("id", distinct=True), pending=Count("artifacts", filter=PENDING)
+    )
+    return NavCounts(customers=counts["customers"], pending=counts["pending"])
 
 
 def dashboard_card(user: User) -> dict:

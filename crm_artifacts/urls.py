@@ -21,6 +21,9 @@ urlpatterns = [
         {"decision": "accept"},
         "batch-accept",
     ),
+    path("batches/<slug:batch_id>/selected/", views.batch_decision, name="batch-selected"),
+    path("batches/<slug:batch_id>/confirm/", views.batch_confirm, name="batch-confirm"),
+    path("nav/", views.nav_item, name="nav"),
     path(
         "batches/<slug:batch_id>/reject/",
         views.batch_decision,

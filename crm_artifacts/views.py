@@ -23,7 +23,9 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.http import require_POST
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_POST
+from django_htmx.http import trigger_client_event
 
 from assistant import AssistantError, get_assistant
 from config.errors import Conflict, DomainError, refusal_page, show_refusals_with
@@ -40,9 +42,11 @@ BATCH_ACCEPTED = "{count} proposal(s) accepted and applied to the profile."
 BATCH_REJECTED = "{count} proposal(s) rejected."
 # A second click (another tab, a double submit) finds the batch already decided.
 BATCH_ALREADY_DECIDED = "Nothing left to decide: every proposal in this batch was already decided."
+NOTHING_SELECTED = "Tick the proposals to decide first."
 NOTES_BATCH = "{count} proposal(s) from these notes are waiting for your decision."
 
 ROW_TEMPLATE = "crm_artifacts/partials/decision.html"
+CRM_CHANGED = "crm-changed"  # the nav's pending count reloads on it
 
 
 def _next_url(request: HttpRequest, default: str) -> str:
@@ -110,6 +114,7 @@ def _overview(
         "overview": overview,
         "notes_form": notes_form or NotesForm(),
         "assistant": get_assistant(),
+        "rejection_reasons": services.REJECTION_REASONS,
         **extra,
     }
     template = "crm_artifacts/customer_detail.html"
@@ -195,7 +200,7 @@ def _decided_row(request: HttpRequest, proposal: Proposal, message: str) -> Http
     proposal.ui_flash = message
     _annotate_row(proposal, errors={}, stale={}, edit_forms={})
     context = {"artifact": proposal, "customer": customer, "counts": counts}
-    return render(request, ROW_TEMPLATE, context)
+    return trigger_client_event(render(request, ROW_TEMPLATE, context), CRM_CHANGED)
 
 
 @login_required
@@ -229,8 +234,10 @@ def proposal_decision(request: HttpRequest, pk: int, decision: str) -> HttpRespo
 def _batch_refusal(batch_id: str):
     """Show a refused batch decision on the batch: its stale values, or "already decided"."""
 
-    def render_refusal(request: HttpRequest, error: DomainError) -> HttpResponse:
+    def render_refusal(request: HttpRequest, error: DomainError | ValidationError) -> HttpResponse:
         customer = selectors.batch_customer(user=request.user, batch_id=batch_id)
+        if isinstance(error, ValidationError):
+            return _overview(request, customer, batch_errors={batch_id: error.messages[0]})
         if isinstance(error, services.StaleBatch):
             stale = {s.artifact_id: s for s in error.stale}
             return _overview(request, customer, stale=stale, batch_errors={batch_id: error.message})
@@ -241,13 +248,23 @@ def _batch_refusal(batch_id: str):
 
 @login_required
 @require_POST
-def batch_decision(request: HttpRequest, batch_id: str, decision: str) -> HttpResponse:
-    """Accept all / reject all of a batch's pending proposals."""
+def batch_decision(
+    request: HttpRequest, batch_id: str, decision: str | None = None
+) -> HttpResponse:
+    """Accept all / reject all of a batch's pending proposals; without `decision` in
+    the URL, "Accept selected" / "Reject selected" (the button's value, the ticked ids)."""
     show_refusals_with(request, _batch_refusal(batch_id))
+    selected = None
+    if decision is None:
+        decision = request.POST.get("decision", "")
+        selected = request.POST.getlist("ids")
+        if not selected:
+            raise ValidationError(NOTHING_SELECTED)
     outcome = services.proposal_decide_batch(
         user=request.user,
         batch_id=batch_id,
         decision=decision,
+        proposal_ids=selected,
         confirm_stale=_confirmed(request),
         reason=request.POST.get("reason", ""),
     )
@@ -256,10 +273,37 @@ def batch_decision(request: HttpRequest, batch_id: str, decision: str) -> HttpRe
     done = BATCH_ACCEPTED if decision == Decision.ACCEPT else BATCH_REJECTED
     message = done.format(count=outcome.count)
     if request.htmx:
-        return _overview(request, outcome.customer, flash=message)
+        response = _overview(request, outcome.customer, flash=message)
+        return trigger_client_event(response, CRM_CHANGED)
     messages.success(request, message)
     default = reverse("crm:customer", args=[outcome.customer.pk]) + f"#batch-{batch_id}"
     return redirect(_next_url(request, default))
+
+
+@login_required
+@require_GET
+def batch_confirm(request: HttpRequest, batch_id: str) -> HttpResponse:
+    """ "Accept all" / "Reject all" asks first: this page without JavaScript, the same
+    question in a native <dialog> with it (static/js/app.js opens the dialog the
+    page already holds). The answer posts to the batch's accept or reject URL."""
+    decision = request.GET.get("decision")
+    if decision not in Decision.BATCH:
+        decision = Decision.ACCEPT
+    customer = selectors.batch_customer(user=request.user, batch_id=batch_id)
+    pending = selectors.batch_pending(customer=customer, batch_id=batch_id)
+    context = {"customer": customer, "batch_id": batch_id, "decision": decision, "pending": pending}
+    return render(request, "crm_artifacts/batch_confirm.html", context)
+
+
+@never_cache
+@require_GET
+def nav_item(request: HttpRequest) -> HttpResponse:
+    """The nav's CRM link with the pending count, or nothing for someone who is the
+    relationship manager of no customer (one query; loaded by htmx)."""
+    if not request.user.is_authenticated:
+        return HttpResponse(status=204)  # a page whose session ended keeps its nav
+    counts = selectors.nav_counts(request.user)
+    return render(request, "crm_artifacts/partials/nav_item.html", {"counts": counts})
 
 
 @login_required

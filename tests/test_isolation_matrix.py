@@ -173,6 +173,8 @@ PAGES: dict[str, Page] = {
     "crm:revert": Page(lambda a: {"pk": a.proposal.pk}, "bob"),
     "crm:batch-accept": Page(lambda a: {"batch_id": a.proposal.batch_id}, "bob"),
     "crm:batch-reject": Page(lambda a: {"batch_id": a.proposal.batch_id}, "bob"),
+    "crm:batch-selected": Page(lambda a: {"batch_id": a.proposal.batch_id}, "bob"),
+    "crm:batch-confirm": Page(lambda a: {"batch_id": a.proposal.batch_id}, "bob"),
     "crm-api-customer-artifacts": Page(lambda a: {"customer_id": a.customer.pk}, "bob"),
     "crm-api-artifact": Page(lambda a: {"artifact_id": a.proposal.pk}, "bob"),
     "people:role": Page(lambda a: {"pk": a.bob.pk}, "admin"),

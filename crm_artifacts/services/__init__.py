@@ -25,6 +25,7 @@ from crm_artifacts.services.customers import (
     notes_propose,
 )
 from crm_artifacts.services.decisions import (
+    REJECTION_REASONS,
     STATUS_DECISIONS,
     UNSET,
     BatchOutcome,
@@ -60,6 +61,7 @@ from crm_artifacts.services.follow_ups import (
 __all__ = [
     "MAX_BATCH_SIZE",
     "NOTES_MAX_LENGTH",
+    "REJECTION_REASONS",
     "STATUS_DECISIONS",
     "UNSET",
     "AlreadyDecided",

@@ -73,6 +73,13 @@ from tenancy.text import is_storable
 
 UNSET: Any = object()
 REASON_MAX_LENGTH = 500
+# Offered on the page (a datalist: pick one or type your own); any text is stored.
+REJECTION_REASONS = (
+    "Not what the customer said",
+    "Already changed elsewhere",
+    "Needs confirming with the customer first",
+    "Wrong field or wrong customer",
+)
 
 
 class Decision:
