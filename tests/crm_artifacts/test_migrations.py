@@ -14,7 +14,6 @@ from tenancy.rls import tenant_models
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-
 def migrate(*target: str) -> None:
     # The project's migrate: as the owner role, then the serving role's grants
     # (tenancy/management/commands/migrate.py), as in production.
