@@ -60,6 +60,7 @@ from crm_artifacts.services.errors import (
     NO_CUSTOMER,
     NOT_ATTACHED_RM,
     NOT_REVERTIBLE,
+    REASON_ONLY_WHEN_REJECTING,
     REASON_TOO_LONG,
     REVERT_CHANGED_SINCE,
     AlreadyDecided,
@@ -139,15 +140,17 @@ def stale_values(proposal: Proposal, profile: dict[str, Any], target: Any) -> St
     )
 
 
-def clean_reason(reason: Any) -> str:
-    if reason is None:
+def clean_reason(reason: Any, decision: str) -> str:
+    """A rejection's reason, trimmed ("" for none); refused with any other decision."""
+    if reason is None or reason == "":
         return ""
     if not isinstance(reason, str) or not is_storable(reason):
         raise ValidationError({"reason": INVALID_REASON})
-    reason = reason.strip()
     if len(reason) > REASON_MAX_LENGTH:
         raise ValidationError({"reason": REASON_TOO_LONG.format(max_length=REASON_MAX_LENGTH)})
-    return reason
+    if decision != Decision.REJECT:
+        raise ValidationError({"reason": REASON_ONLY_WHEN_REJECTING})
+    return reason.strip()
 
 
 def _check_rm(*, user: User, rm_id: int | None) -> None:
@@ -258,7 +261,7 @@ def proposal_decide(
         raise ValidationError({"status": INVALID_DECISION})
     if decision != Decision.EDIT and edited_value is not UNSET:
         raise ValidationError({"edited_value": EDITED_VALUE_ONLY_WHEN_EDITING})
-    reason = clean_reason(reason) if decision == Decision.REJECT else ""
+    reason = clean_reason(reason, decision)
     customer, proposal = _lock_one(user=user, proposal_id=proposal_id)
     now = timezone.now()
     if decision == Decision.REVERT:
@@ -348,7 +351,7 @@ def proposal_decide_batch(
     """
     if decision not in Decision.BATCH:
         raise ValidationError({"status": INVALID_DECISION})
-    reason = clean_reason(reason) if decision == Decision.REJECT else ""
+    reason = clean_reason(reason, decision)
     customers = _lock_customers(_batch_customer_ids(user=user, batch_id=batch_id))
     pending_qs = Proposal.objects.select_for_update(no_key=True).filter(
         tenant_id=user.tenant_id, batch_id=batch_id, status=ProfileEditStatus.PENDING

@@ -38,6 +38,7 @@ REVERT_CHANGED_SINCE = (
     "not “{written}”, so reverting would overwrite that later change. Nothing was changed."
 )
 INVALID_REASON = "A rejection reason must be text."
+REASON_ONLY_WHEN_REJECTING = "A reason only goes with a rejection."
 REASON_TOO_LONG = "A rejection reason has at most {max_length} characters."
 STALE_BATCH = "{count} of these proposals are out of date: the profile changed since."
 INVALID_DECISION = "Invalid status. Must be one of: " + ", ".join(ProfileEditStatus.DECISIONS)
