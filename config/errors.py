@@ -140,7 +140,12 @@ def html_refusal(request: HttpRequest, error: DomainError | ValidationError) -> 
     """
     renderer: Renderer | None = getattr(request, _RENDERER_ATTRIBUTE, None)
     if renderer is not None and not isinstance(error, NotFound | NotAllowed):
-        response = renderer(request, error)
+        try:
+            response = renderer(request, error)
+        except DomainError as first:
+            # What the renderer reads is gone or not this user's (another
+            # tenant's id with bad input): that refusal comes first.
+            return refusal_page(request, first)
         response.status_code = refusal_status(error) or 400
         return response
     return refusal_page(request, error)

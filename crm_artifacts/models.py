@@ -156,7 +156,8 @@ class Proposal(TenantModel):
     )
     decided_at = models.DateTimeField(null=True, blank=True)
     # Optional, on a rejection: a preset reason or the RM's own words.
-    rejection_reason = models.CharField(max_length=500, blank=True, default="")
+    # db_default too: rows inserted in SQL (the load generator) get "" as well.
+    rejection_reason = models.CharField(max_length=500, blank=True, default="", db_default="")
     # An applied proposal taken back: the profile got its previous value again
     # (a new change in the profile's history), the decision stays on record.
     reverted_by = models.ForeignKey(
