@@ -292,6 +292,9 @@ class FollowUp(TenantModel):
 class TenantEvent(pghistory.models.Event, TenantModel):
     """A pghistory event row that is a tenant row like any other (tenant_id, RLS)."""
 
+    # bigint, not pghistory's int: on Citus the trigger runs on a worker, and
+    # Citus lets a worker draw from a sequence only for a bigint column.
+    pgh_id = models.BigAutoField(primary_key=True)
     objects = TenantManager()
 
     class Meta:
