@@ -37,7 +37,14 @@ from tests.messaging.factories import SkillMessageFactory
 from tests.portfolio.factories import WorkArtifactFactory
 from tests.workshops.factories import ChatMessageFactory
 from workshops import services as workshops
-from workshops.models import ChatMessage, StepArtifact, StepDefinition, StepSummary, WorkshopStep
+from workshops.models import (
+    ChatMessage,
+    StepArtifact,
+    StepDefinition,
+    StepSummary,
+    StepVersion,
+    WorkshopStep,
+)
 
 MARK = "Zanzibar"
 # What tenant A's objects say, by where it comes from: a failure names the source.
@@ -85,6 +92,7 @@ class TenantA:
     chat_message: ChatMessage
     step_artifact: StepArtifact
     step_summary: StepSummary
+    step_version: StepVersion  # the artifact's first version, kept in the history
     customer: Customer
     proposal: Proposal
     follow_up: FollowUp
@@ -159,6 +167,7 @@ def build_tenant_a() -> TenantA:
         step_summary = workshops.summary_save(
             workshop_step=step, user=alice, summary=SECRETS["step summary"], expected_version=0
         )
+        step_version = StepVersion.objects.get(workshop_step=step, kind="artifact", version=1)
         [proposal] = crm.artifact_create_batch(
             customer=customer,
             edits=[
@@ -194,6 +203,7 @@ def build_tenant_a() -> TenantA:
         chat_message=chat_message,
         step_artifact=step_artifact,
         step_summary=step_summary,
+        step_version=step_version,
         customer=customer,
         proposal=proposal,
         follow_up=follow_up,

@@ -19,7 +19,7 @@ from portfolio.selectors import SORT_CHOICES, artifact_list_queryset
 from skills.models import Skill
 from skills.selectors import SUGGESTION_COUNTS_SQL
 from tests.utils import assert_uses_index
-from workshops.models import ChatMessage, Workshop
+from workshops.models import ChatMessage, StepVersion, Workshop
 from workshops.selectors import workshop_list
 
 pytestmark = pytest.mark.django_db
@@ -45,6 +45,13 @@ def test_workshop_list_and_chat_use_indexes(alice, in_tenant):
             "workshops_chatmessage",
         )
         assert_uses_index(Workshop.objects.owned_by(alice), "workshops_workshop")
+        # A step's history, newest first (workshops.selectors.step_history).
+        assert_uses_index(
+            StepVersion.objects.filter(
+                tenant_id=alice.tenant_id, workshop_step_id=1, kind="artifact"
+            ).order_by("-version"),
+            "workshops_stepversion",
+        )
 
 
 def test_crm_customer_list_overview_and_proposals_use_indexes(bob, in_tenant):

@@ -26,6 +26,7 @@ from workshops.models import (
     StepArtifact,
     StepDefinition,
     StepSummary,
+    StepVersion,
     Workshop,
     WorkshopStep,
 )
@@ -251,3 +252,18 @@ class StepSummaryAdmin(VersionedAdmin):
     form = StepSummaryAdminForm
     list_display = ["id", "workshop_step", "version", "token_count", "generated_at"]
     readonly_fields = ["id", "step_id", "version", "token_count", "generated_at"]
+
+
+@admin.register(StepVersion)
+class StepVersionAdmin(TenantScoped, ReadOnlyAdmin):
+    """The history of artifacts and summaries: read-only, as history is never rewritten
+    (a restore is a new version, made on the step's history page)."""
+
+    list_display = ["workshop_step", "kind", "version", "saved_by", "saved_at", "note"]
+    list_select_related = [
+        "workshop_step__workshop",
+        "workshop_step__step_definition",
+        "saved_by",
+    ]
+    list_filter = ["kind"]
+    search_fields = ["workshop_step__workshop__title"]

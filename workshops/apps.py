@@ -21,6 +21,8 @@ def restore_step_definitions(sender: AppConfig, using: str, **kwargs: Any) -> No
     step_definition = sender.get_model("StepDefinition")
     if step_definition.objects.using(using).count() < len(steps.STEPS):
         steps.load_steps(sender.apps, None)
+        # Migration 0004 adds the fields' titles, which the artifact form shows.
+        import_module("workshops.migrations.0004_step_versions").add_titles(sender.apps, None)
 
 
 class WorkshopsConfig(AppConfig):

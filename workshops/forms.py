@@ -8,7 +8,7 @@ from typing import Any
 from django import forms
 
 from workshops.context import REPLY_BUDGET_TOKENS
-from workshops.models import MESSAGE_MAX_LENGTH, SUMMARY_MAX_LENGTH, TITLE_MAX_LENGTH
+from workshops.models import MESSAGE_MAX_LENGTH, TITLE_MAX_LENGTH
 
 ARTIFACT_INVALID_JSON = "This is not valid JSON: {problem} (line {line}, column {column})."
 MAX_BUDGET_TOKENS = 200_000
@@ -57,12 +57,24 @@ class ArtifactForm(forms.Form):
             ) from error
 
 
+class VersionForm(forms.Form):
+    """The version a generated artifact form (or a restore) was based on."""
+
+    version = VersionField()
+
+
 class SummaryForm(forms.Form):
     version = VersionField()
-    # Only for "Re-apply mine" after a conflict; "Generate" ignores it.
-    summary = forms.CharField(
-        required=False, max_length=SUMMARY_MAX_LENGTH, widget=forms.HiddenInput
-    )
+    # For "Save summary" (edited by hand) and "Keep mine" after a conflict; "Generate"
+    # ignores it. Its length is the service's rule (a message next to the field).
+    summary = forms.CharField(required=False, strip=False, widget=forms.HiddenInput)
+
+
+class HistoryForm(forms.Form):
+    """Which two versions the history page compares (`?a=&b=`)."""
+
+    a = forms.IntegerField(min_value=1, required=False)
+    b = forms.IntegerField(min_value=1, required=False)
 
 
 class BudgetForm(forms.Form):

@@ -210,3 +210,48 @@ class StepSummary(TenantModel):
 
     def __str__(self) -> str:
         return f"{self.step_id} summary v{self.version}"
+
+
+class StepVersion(TenantModel):
+    """One saved version of a step's artifact or summary, kept for good.
+
+    Written by the same service call that saves the artifact or summary (so
+    every path, form, JSON editor, admin, restore, records it), never updated
+    or deleted: a restore saves a new version. A stale save is merged against
+    the version it was based on, which is read from here.
+    """
+
+    class Kind(models.TextChoices):
+        ARTIFACT = "artifact", "Artifact"
+        SUMMARY = "summary", "Summary"
+
+    workshop_step = TenantForeignKey(
+        WorkshopStep, on_delete=models.CASCADE, related_name="versions", db_index=False
+    )
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    version = models.PositiveIntegerField()
+    # The artifact (a JSON object) or the summary (a JSON string).
+    content = models.JSONField()
+    saved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    saved_at = models.DateTimeField(default=now_ms)
+    # How it came to be: "Restored version 3", "Merged with Bob's change to evidence".
+    note = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["workshop_step", "kind", "-version"]
+        constraints = [
+            # Also the index of the history list (a step's versions of one kind, newest first).
+            models.UniqueConstraint(
+                fields=["tenant", "workshop_step", "kind", "version"],
+                name="workshops_step_version_unique",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} v{self.version}"

@@ -9,6 +9,7 @@ assistant's context (and in the context preview).
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from jsonschema import Draft202012Validator
@@ -34,59 +35,128 @@ def field_path(parts: Iterable[str | int]) -> str:
     return path or TOP_LEVEL
 
 
-def _describe(error: SchemaError) -> list[str]:
-    where = list(error.absolute_path)
+@dataclass(frozen=True)
+class Problem:
+    """One way an artifact breaks its schema, for the JSON editor and for the form."""
+
+    path: tuple[str | int, ...]
+    message: str  # names the field by path: `stakeholders[1].influence: must be one of …`
+    plain: str  # said next to the field: `Influence must be one of: low, medium, high.`
+
+
+def subschema(schema: dict[str, Any], path: Iterable[str | int]) -> dict[str, Any]:
+    """The part of `schema` that describes the value at `path` ({} when there is none)."""
+    for part in path:
+        schema = (
+            schema.get("items", {})
+            if isinstance(part, int)
+            else schema.get("properties", {}).get(part, {})
+        )
+    return schema
+
+
+def title_of(schema: dict[str, Any], path: tuple[str | int, ...]) -> str:
+    """What a person calls the field at `path`: its schema title, else its name in words."""
+    title = subschema(schema, path).get("title")
+    if title:
+        return str(title)
+    names = [p for p in path if isinstance(p, str)]
+    return names[-1].replace("_", " ").capitalize() if names else "The artifact"
+
+
+def _plural(count: int, noun: str) -> str:
+    if count == 1:
+        return f"one {noun}"
+    return f"{count} {noun if noun.endswith('s') else noun + 's'}"
+
+
+def _describe(schema: dict[str, Any], error: SchemaError) -> list[Problem]:
+    where = tuple(error.absolute_path)
     path = field_path(where)
+    title = title_of(schema, where)
     value = error.validator_value
+
+    def one(message: str, plain: str) -> list[Problem]:
+        return [Problem(where, f"{path}: {message}", plain)]
+
     match error.validator:
         case "required":
             present = error.instance if isinstance(error.instance, dict) else {}
             return [
-                f"{field_path([*where, key])}: is required." for key in value if key not in present
+                Problem(
+                    (*where, key),
+                    f"{field_path([*where, key])}: is required.",
+                    f"{title_of(schema, (*where, key))} is required.",
+                )
+                for key in value
+                if key not in present
             ]
         case "additionalProperties":
             known = error.schema.get("properties", {})
             extra = sorted(k for k in error.instance if k not in known)
             return [
-                f"{field_path([*where, key])}: is not a field of this artifact." for key in extra
+                Problem(
+                    (*where, key),
+                    f"{field_path([*where, key])}: is not a field of this artifact.",
+                    f"“{key}” is not a field of this artifact.",
+                )
+                for key in extra
             ]
         case "type":
             types = [value] if isinstance(value, str) else value
-            return [f"{path}: must be {' or '.join(TYPE_NAMES.get(t, t) for t in types)}."]
+            kind = " or ".join(TYPE_NAMES.get(t, t) for t in types)
+            return one(f"must be {kind}.", f"{title} must be {kind}.")
         case "enum":
-            return [f"{path}: must be one of {', '.join(str(v) for v in value)}."]
+            choices = ", ".join(str(v) for v in value)
+            return one(f"must be one of {choices}.", f"{title} must be one of: {choices}.")
         case "minLength":
-            return [
-                f"{path}: must not be empty."
-                if value == 1
-                else f"{path}: needs at least {value} characters."
-            ]
+            if value == 1:
+                return one("must not be empty.", f"{title} must not be empty.")
+            return one(
+                f"needs at least {value} characters.",
+                f"{title} needs at least {value} characters.",
+            )
         case "maxLength":
-            return [f"{path}: has at most {value} characters."]
+            return one(
+                f"has at most {value} characters.", f"{title} has at most {value} characters."
+            )
         case "minItems":
-            return [f"{path}: needs at least {value} item{'s' if value != 1 else ''}."]
+            item = str(subschema(schema, (*where, 0)).get("title", "item")).lower()
+            return one(
+                f"needs at least {value} item{'s' if value != 1 else ''}.",
+                f"Add at least {_plural(value, item)}.",
+            )
         case "maxItems":
-            return [f"{path}: has at most {value} items."]
+            item = str(subschema(schema, (*where, 0)).get("title", "item")).lower()
+            return one(
+                f"has at most {value} items.", f"{title} holds at most {_plural(value, item)}."
+            )
         case "minimum":
-            return [f"{path}: must be at least {value}."]
+            return one(f"must be at least {value}.", f"{title} must be at least {value}.")
         case "maximum":
-            return [f"{path}: must be at most {value}."]
+            return one(f"must be at most {value}.", f"{title} must be at most {value}.")
         case "pattern":
             hint = error.schema.get("description", "").rstrip(".")
-            return [f"{path}: has the wrong format{f' ({hint})' if hint else ''}."]
-    return [f"{path}: {error.message}"]
+            hint = f" ({hint})" if hint else ""
+            return one(f"has the wrong format{hint}.", f"{title} has the wrong format{hint}.")
+    return one(error.message, f"{title}: {error.message}")
+
+
+def artifact_problems(schema: dict[str, Any], artifact: Any) -> list[Problem]:
+    """Every way `artifact` breaks `schema`, one problem per field and kind, in path order."""
+    validator = Draft202012Validator(schema)
+    errors = sorted(validator.iter_errors(artifact), key=lambda e: [str(p) for p in e.path])
+    problems: list[Problem] = []
+    for error in errors:
+        for problem in _describe(schema, error):
+            if problem.message not in (p.message for p in problems):
+                problems.append(problem)
+    return problems
 
 
 def artifact_errors(schema: dict[str, Any], artifact: Any) -> list[str]:
     """Every way `artifact` breaks `schema`, one message per field, in path order."""
-    validator = Draft202012Validator(schema)
-    errors = sorted(validator.iter_errors(artifact), key=lambda e: [str(p) for p in e.path])
-    messages: list[str] = []
-    for error in errors:
-        for message in _describe(error):
-            if message not in messages:
-                messages.append(message)
-    return messages
+    return [problem.message for problem in artifact_problems(schema, artifact)]
 
 
 def _format_value(value: Any, indent: str) -> list[str]:
@@ -111,6 +181,13 @@ def _format_value(value: Any, indent: str) -> list[str]:
                 lines.append(f"{indent}- {item}")
         return lines
     return [f"{indent}{value}"]
+
+
+def format_value(value: Any) -> str:
+    """A field's value as readable text (lists one item a line), for comparisons."""
+    if isinstance(value, dict | list):
+        return "\n".join(_format_value(value, ""))
+    return "" if value is None else str(value)
 
 
 def _format_item(label: str, value: Any, indent: str) -> list[str]:

@@ -1,13 +1,10 @@
 """Every write in workshops, and the rules: ownership, step status, schema
-validation and optimistic locking of artifacts and summaries.
+validation and versioned saves of artifacts and summaries.
 
-Optimistic locking: a save carries the version the user read. The row is
-updated with `UPDATE … SET …, version = version + 1 WHERE workshop_step = …
-AND version = n` (one statement); if no row matched, someone saved first and
-`VersionConflict` reports their value and version, so nothing is overwritten
-silently. Version 0 means "there was no row when I read": the first save
-inserts version 1, and a concurrent first save loses on the unique constraint,
-which is reported as the same conflict.
+Versioned saves: a save carries the version the user read; every saved version
+is kept (StepVersion) and a stale save is merged against the version it was
+based on, or reported as a `VersionConflict` field by field. The mechanics live
+in workshops/versioned.py, called from `artifact_save` and `summary_save` only.
 """
 
 from __future__ import annotations
@@ -16,13 +13,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
-from django.db.models import F, Model
+from django.db import transaction
 
 from assistant import Assistant, AssistantError, Message
 from assistant.tokens import count_tokens
-from config.errors import Stale
-from tenancy.citus import violated_constraint
 from tenancy.models import User
 from tenancy.text import UNSTORABLE_TEXT, is_storable, is_storable_json
 from workshops.context import REPLY_BUDGET_TOKENS, build_step_context
@@ -34,11 +28,16 @@ from workshops.models import (
     StepArtifact,
     StepDefinition,
     StepSummary,
+    StepVersion,
     Workshop,
     WorkshopStep,
     now_ms,
 )
-from workshops.schemas import artifact_errors
+from workshops.schemas import Problem, artifact_problems
+from workshops.versioned import NOTHING_NEW as NOTHING_NEW
+from workshops.versioned import VERSION_CONFLICT as VERSION_CONFLICT
+from workshops.versioned import VersionConflict as VersionConflict
+from workshops.versioned import field_labels, versioned_save
 
 TITLE_REQUIRED = "Give the workshop a title."
 TITLE_TOO_LONG = f"A title has at most {TITLE_MAX_LENGTH} characters."
@@ -52,21 +51,15 @@ SUMMARY_REQUIRED = "The summary is empty."
 SUMMARY_TOO_LONG = f"A summary has at most {SUMMARY_MAX_LENGTH} characters."
 ARTIFACT_NOT_OBJECT = "The artifact must be a JSON object ({…})."
 DONE_NEEDS_ARTIFACT = "Save the step's artifact before marking the step done."
-VERSION_CONFLICT = (
-    "Someone else saved this after you opened it. Nothing was overwritten: "
-    "compare their version with yours below."
-)
 REPLY_FAILED = "The assistant's reply failed"
 
 
-class VersionConflict(Stale):
-    """A save carried a stale version; the row holds someone else's newer value."""
+class ArtifactInvalid(ValidationError):
+    """The artifact breaks its schema; `problems` say where, for the form's fields."""
 
-    def __init__(self, *, current_value: Any, current_version: int, attempted_value: Any) -> None:
-        super().__init__(VERSION_CONFLICT)
-        self.current_value = current_value  # None when the row has gone
-        self.current_version = current_version  # 0 when the row has gone
-        self.attempted_value = attempted_value
+    def __init__(self, problems: list[Problem]) -> None:
+        super().__init__({"artifact": [problem.message for problem in problems]})
+        self.problems = problems
 
 
 # --- ownership -----------------------------------------------------------------
@@ -242,69 +235,49 @@ def step_messages(*, workshop_step: WorkshopStep) -> list[Message]:
     ]
 
 
-# --- versioned saves ---------------------------------------------------------------
+# --- artifacts and summaries ------------------------------------------------------
 
 
-def _versioned_save(
-    model: type[Model],
-    *,
-    workshop_step: WorkshopStep,
-    expected_version: int,
-    value_field: str,
-    values: dict[str, Any],
-) -> Any:
-    """Insert (expected 0) or compare-and-increment update; VersionConflict otherwise."""
-    rows = model._default_manager.filter(
-        tenant_id=workshop_step.tenant_id, workshop_step=workshop_step
-    )
-    if expected_version == 0:
-        try:
-            with transaction.atomic():  # a savepoint: the request goes on after a lost race
-                return model._default_manager.create(
-                    tenant_id=workshop_step.tenant_id,
-                    workshop_step=workshop_step,
-                    step_id=workshop_step.step_id,
-                    version=1,
-                    **values,
-                )
-        except IntegrityError as error:
-            if not violated_constraint(error).endswith("_workshop_step_id_unique"):
-                raise
-    elif rows.filter(version=expected_version).update(**values, version=F("version") + 1):
-        return rows.get()
-    current = rows.values_list(value_field, "version").first()
-    raise VersionConflict(
-        current_value=current[0] if current else None,
-        current_version=current[1] if current else 0,
-        attempted_value=values[value_field],
-    )
+def _artifact_values(definition: StepDefinition, artifact: Any) -> dict[str, Any]:
+    """The columns of a valid artifact; ArtifactInvalid (a ValidationError) otherwise."""
+    if not isinstance(artifact, dict):
+        raise ValidationError({"artifact": ARTIFACT_NOT_OBJECT})
+    problems = artifact_problems(definition.schema, artifact)
+    if problems:
+        raise ArtifactInvalid(problems)
+    # The form parses JSON, which can spell "\u0000" or a lone "\ud800": JSONB cannot hold them.
+    if not is_storable_json(artifact):
+        raise ValidationError({"artifact": UNSTORABLE_TEXT})
+    return {
+        "artifact": artifact,
+        "schema_version": definition.schema_version,
+        "extracted_at": now_ms(),
+    }
 
 
 @transaction.atomic
 def artifact_save(
-    *, workshop_step: WorkshopStep, user: User, artifact: Any, expected_version: int
+    *,
+    workshop_step: WorkshopStep,
+    user: User,
+    artifact: Any,
+    expected_version: int,
+    note: str = "",
 ) -> StepArtifact:
-    """Validate against the step's schema, then save if nobody saved since `expected_version`."""
+    """Validate against the step's schema, then save; a stale save is merged (see above)."""
     check_owner(workshop=workshop_step.workshop, user=user)
     definition = workshop_step.step_definition
-    if not isinstance(artifact, dict):
-        raise ValidationError({"artifact": ARTIFACT_NOT_OBJECT})
-    errors = artifact_errors(definition.schema, artifact)
-    if errors:
-        raise ValidationError({"artifact": errors})
-    # The form parses JSON, which can spell "\u0000" or a lone "\ud800": JSONB cannot hold them.
-    if not is_storable_json(artifact):
-        raise ValidationError({"artifact": UNSTORABLE_TEXT})
-    return _versioned_save(
+    return versioned_save(
         StepArtifact,
+        kind=StepVersion.Kind.ARTIFACT,
         workshop_step=workshop_step,
+        user=user,
         expected_version=expected_version,
         value_field="artifact",
-        values={
-            "artifact": artifact,
-            "schema_version": definition.schema_version,
-            "extracted_at": now_ms(),
-        },
+        values=_artifact_values(definition, artifact),
+        finish=lambda merged: _artifact_values(definition, merged),
+        labels=field_labels(definition.schema),
+        note=note,
     )
 
 
@@ -319,11 +292,7 @@ def artifact_propose(
     return assistant.extract_artifact(messages, workshop_step.step_definition.schema)
 
 
-@transaction.atomic
-def summary_save(
-    *, workshop_step: WorkshopStep, user: User, summary: str, expected_version: int
-) -> StepSummary:
-    check_owner(workshop=workshop_step.workshop, user=user)
+def _summary_values(summary: str) -> dict[str, Any]:
     summary = _required_text(
         summary,
         field="summary",
@@ -331,16 +300,27 @@ def summary_save(
         missing=SUMMARY_REQUIRED,
         too_long=SUMMARY_TOO_LONG,
     )
-    return _versioned_save(
+    return {"summary": summary, "token_count": count_tokens(summary), "generated_at": now_ms()}
+
+
+@transaction.atomic
+def summary_save(
+    *, workshop_step: WorkshopStep, user: User, summary: str, expected_version: int, note: str = ""
+) -> StepSummary:
+    """Save the summary, versioned like the artifact (one text field: a both-sides change
+    is a conflict)."""
+    check_owner(workshop=workshop_step.workshop, user=user)
+    return versioned_save(
         StepSummary,
+        kind=StepVersion.Kind.SUMMARY,
         workshop_step=workshop_step,
+        user=user,
         expected_version=expected_version,
         value_field="summary",
-        values={
-            "summary": summary,
-            "token_count": count_tokens(summary),
-            "generated_at": now_ms(),
-        },
+        values=_summary_values(summary),
+        finish=_summary_values,
+        labels={"summary": "the summary"},
+        note=note,
     )
 
 
@@ -358,4 +338,39 @@ def summary_generate(
     text = assistant.summarize(messages)[:SUMMARY_MAX_LENGTH]
     return summary_save(
         workshop_step=workshop_step, user=user, summary=text, expected_version=expected_version
+    )
+
+
+VERSION_NOT_FOUND = "There is no such version."
+
+
+@transaction.atomic
+def version_restore(
+    *, workshop_step: WorkshopStep, user: User, kind: str, version: int, expected_version: int
+) -> StepArtifact | StepSummary:
+    """Save an old version's content as a new version (history is never rewritten).
+
+    `expected_version` is the version the person saw as current: a restore over
+    a newer save is merged like any other save. StepVersion.DoesNotExist if
+    the step has no such version.
+    """
+    check_owner(workshop=workshop_step.workshop, user=user)
+    old = StepVersion.objects.get(
+        tenant_id=workshop_step.tenant_id, workshop_step=workshop_step, kind=kind, version=version
+    )
+    note = f"Restored version {version}"
+    if kind == StepVersion.Kind.SUMMARY:
+        return summary_save(
+            workshop_step=workshop_step,
+            user=user,
+            summary=old.content,
+            expected_version=expected_version,
+            note=note,
+        )
+    return artifact_save(
+        workshop_step=workshop_step,
+        user=user,
+        artifact=old.content,
+        expected_version=expected_version,
+        note=note,
     )

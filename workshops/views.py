@@ -21,16 +21,10 @@ from tenancy.forms import apply_service_errors
 from tenancy.shortcuts import get_tenant_object_or_404
 from workshops import services
 from workshops.context import REPLY_BUDGET_TOKENS, TIERS, build_step_context
-from workshops.forms import (
-    ArtifactForm,
-    BudgetForm,
-    MessageForm,
-    SummaryForm,
-    WorkshopForm,
-    artifact_text,
-)
+from workshops.editor import editor_context
+from workshops.forms import BudgetForm, MessageForm, WorkshopForm
 from workshops.models import ChatMessage, Workshop, WorkshopStep
-from workshops.schemas import artifact_errors, in_schema_order, schema_fields, skeleton
+from workshops.schemas import schema_fields
 from workshops.selectors import step_page, workshop_list, workshop_steps
 
 
@@ -46,18 +40,17 @@ def _step_url(step: WorkshopStep, anchor: str = "") -> str:
     return f"{url}#{anchor}" if anchor else url
 
 
-def _render_step(request: HttpRequest, step: WorkshopStep, status: int = 200, **extra: Any):
-    """The step page; POST views pass the bound forms, a conflict or a proposal in `extra`."""
+def _render_step(
+    request: HttpRequest,
+    step: WorkshopStep,
+    status: int = 200,
+    editor: dict[str, Any] | None = None,
+    **extra: Any,
+):
+    """The step page; POST views pass the artifact editor's state in `editor` (see
+    workshops.editor.editor_context) and bound forms, a conflict or a proposal in `extra`."""
     page = step_page(step=step)
     schema = step.step_definition.schema
-    if "artifact_form" not in extra:
-        value = (
-            in_schema_order(schema, page.artifact.artifact) if page.artifact else skeleton(schema)
-        )
-        version = page.artifact.version if page.artifact else 0
-        extra["artifact_form"] = ArtifactForm(
-            initial={"artifact": artifact_text(value), "version": version}
-        )
     assistant = get_assistant()
     context = {
         "page": page,
@@ -69,6 +62,7 @@ def _render_step(request: HttpRequest, step: WorkshopStep, status: int = 200, **
         "summary_version": page.summary.version if page.summary else 0,
         "assistant_name": assistant.name,
         "assistant_offline": assistant.offline,
+        **editor_context(step, page.artifact, **(editor or {})),
         **extra,
     }
     return render(request, "workshops/step.html", context, status=status)
@@ -157,114 +151,6 @@ def step_messages(request: HttpRequest, pk: int, step_id: str) -> HttpResponse:
     if error:
         messages.error(request, f"{services.REPLY_FAILED}: {error}")
     return redirect(_step_url(step, "chat"))
-
-
-@require_POST
-@login_required
-def step_artifact(request: HttpRequest, pk: int, step_id: str) -> HttpResponse:
-    """Save the artifact (carrying the version read), or propose one from the chat."""
-    step = _load_step(request, pk, step_id)
-    if request.POST.get("action") == "extract":
-        return _propose_artifact(request, step)
-    form = ArtifactForm(request.POST)
-    if form.is_valid():
-        try:
-            saved = services.artifact_save(
-                workshop_step=step,
-                user=request.user,
-                artifact=form.cleaned_data["artifact"],
-                expected_version=form.cleaned_data["version"],
-            )
-        except ValidationError as error:
-            apply_service_errors(form, error)
-        except services.VersionConflict as conflict:
-            schema = step.step_definition.schema
-            # Keep what they typed; the editor now carries the version they
-            # have seen, so saving again (or "Re-apply mine") is deliberate.
-            data = request.POST.copy()
-            data["version"] = conflict.current_version
-            return _render_step(
-                request,
-                step,
-                status=409,
-                artifact_form=ArtifactForm(data),
-                artifact_conflict=conflict,
-                theirs_text=artifact_text(in_schema_order(schema, conflict.current_value))
-                if conflict.current_value is not None
-                else "",
-                yours_text=request.POST.get("artifact", ""),
-            )
-        else:
-            messages.success(request, f"Artifact saved (version {saved.version}).")
-            return redirect(_step_url(step, "artifact"))
-    return _render_step(request, step, artifact_form=form)
-
-
-def _propose_artifact(request: HttpRequest, step: WorkshopStep) -> HttpResponse:
-    assistant = get_assistant()
-    try:
-        proposal = services.artifact_propose(
-            workshop_step=step, user=request.user, assistant=assistant
-        )
-    except (AssistantError, ValidationError) as failure:
-        messages.error(request, f"No artifact proposed: {_failure_text(failure)}")
-        return redirect(_step_url(step, "artifact"))
-    current = step_page(step=step).artifact
-    form = ArtifactForm(
-        initial={
-            "artifact": artifact_text(in_schema_order(step.step_definition.schema, proposal)),
-            "version": current.version if current else 0,
-        }
-    )
-    return _render_step(
-        request,
-        step,
-        artifact_form=form,
-        proposal_from=assistant.name,
-        proposal_problems=artifact_errors(step.step_definition.schema, proposal),
-    )
-
-
-@require_POST
-@login_required
-def step_summary(request: HttpRequest, pk: int, step_id: str) -> HttpResponse:
-    """Generate the summary (or re-apply mine after a conflict), versioned like the artifact."""
-    step = _load_step(request, pk, step_id)
-    form = SummaryForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, "The summary form was incomplete; reload the page.")
-        return redirect(_step_url(step, "summary"))
-    version = form.cleaned_data["version"]
-    try:
-        if request.POST.get("action") == "apply":
-            saved = services.summary_save(
-                workshop_step=step,
-                user=request.user,
-                summary=form.cleaned_data["summary"],
-                expected_version=version,
-            )
-        else:
-            saved = services.summary_generate(
-                workshop_step=step,
-                user=request.user,
-                expected_version=version,
-                assistant=get_assistant(),
-            )
-    except services.VersionConflict as conflict:
-        return _render_step(
-            request,
-            step,
-            status=409,
-            summary_conflict=conflict,
-            summary_version=conflict.current_version,
-        )
-    except (AssistantError, ValidationError) as failure:
-        messages.error(request, f"No summary saved: {_failure_text(failure)}")
-    else:
-        messages.success(
-            request, f"Summary saved (version {saved.version}, {saved.token_count} tokens)."
-        )
-    return redirect(_step_url(step, "summary"))
 
 
 @require_POST

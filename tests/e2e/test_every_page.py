@@ -11,7 +11,6 @@ the result of an htmx action, the sign-in and error pages) are visited by hand.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
@@ -45,7 +44,6 @@ PERSONAS = {
     "carol@globex.test": ["/"],  # member, tenant admin
     "dave@globex.test": ["/"],
 }
-SUMMARY = re.compile("(Re)?generate summary")
 PAGES_PER_VIEW = 2  # the browser is slower than the test client; two show a view's states
 
 
@@ -88,8 +86,9 @@ def findings() -> Iterator[Findings]:
     found.report()
 
 
-def _signed_in(browser: Browser, base: str, email: str, viewport: dict) -> Page:
-    page = browser.new_context(viewport=viewport).new_page()
+def _signed_in(browser: Browser, base: str, email: str, viewport: dict, **context: object) -> Page:
+    """A page signed in as `email`; `context` goes to the browser context (color_scheme)."""
+    page = browser.new_context(viewport=viewport, **context).new_page()
     page.goto(f"{base}/accounts/login/")
     page.get_by_label("Email").fill(email)
     page.get_by_label("Password").fill("demo-password")
@@ -193,16 +192,27 @@ def test_workshop_conflicts_pass_axe(viewport, demo, browser, live_server, findi
     summary_tab, other_tab = (artifact_tab.context.new_page() for _ in range(2))
     for tab in (artifact_tab, summary_tab, other_tab):
         tab.goto(url)
-    # Another tab saves both first; the two older tabs then meet a version conflict.
-    other_tab.get_by_role("button", name="Save artifact").click()
+
+    # Another tab saves both first; the two older tabs then change the same fields
+    # differently and meet a conflict (a change on one side only would merge).
+    def edit_artifact(tab, words: str) -> None:
+        tab.get_by_role("textbox", name="Who is affected", exact=True).fill(words)
+        tab.get_by_role("button", name="Save artifact").click()
+
+    def edit_summary(tab, words: str) -> None:
+        tab.get_by_text("Edit the summary").click()
+        tab.get_by_role("textbox", name="Summary", exact=True).fill(words)
+        tab.get_by_role("button", name="Save summary").click()
+
+    edit_artifact(other_tab, "Words from the other tab")
     expect(other_tab.get_by_text("Artifact saved")).to_be_visible()
-    other_tab.get_by_role("button", name=SUMMARY).click()
+    edit_summary(other_tab, "Words from the other tab")
     expect(other_tab.get_by_text("Summary saved")).to_be_visible()
 
-    artifact_tab.get_by_role("button", name="Save artifact").click()
-    expect(artifact_tab.get_by_text("Version conflict.")).to_be_visible()
+    edit_artifact(artifact_tab, "Words from this tab")
+    expect(artifact_tab.get_by_text("Saved meanwhile by you, in another tab")).to_be_visible()
     findings.check(artifact_tab, f"alice's artifact conflict at {width}px")
-    summary_tab.get_by_role("button", name=SUMMARY).click()
+    edit_summary(summary_tab, "Words from this tab")
     expect(summary_tab.get_by_text("Version conflict.")).to_be_visible()
     findings.check(summary_tab, f"alice's summary conflict at {width}px")
 

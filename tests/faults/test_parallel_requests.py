@@ -29,7 +29,7 @@ from tests.faults.conftest import PARALLEL
 from tests.messaging.factories import SkillMessageFactory
 from tests.workshops.conftest import get_step
 from workshops import services as workshop_services
-from workshops.models import StepArtifact
+from workshops.models import StepArtifact, StepVersion
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -374,3 +374,49 @@ def test_parallel_saves_from_one_version_make_exactly_one_next_version(
             assert shows(response, writers[saved[0]])
             assert f'name="version" value="{base + 1}"' in response.content.decode()
     assert row_writes(stored) == len(ROUNDS) - 1  # one insert, then one update per round
+
+
+def add_evidence(url: str, *, base: dict, version: int, item: str):
+    """The generated form's save: the base artifact with one evidence item added."""
+    data = {
+        "version": version,
+        "action": "save",
+        "f.problem_statement": base["problem_statement"],
+        "f.who_is_affected": base["who_is_affected"],
+        "f.evidence~rows": len(base["evidence"]) + 1,
+        **{f"f.evidence.{i}": text for i, text in enumerate([*base["evidence"], item])},
+    }
+    return lambda client: client.post(url, data, follow=True)
+
+
+def test_parallel_saves_of_different_items_merge_one_version_each_and_lose_nothing(
+    alice, workshop, hammer, row_writes, in_tenant
+):
+    """Issue 12: the same stale base, each request adding its own item. One save per
+    version, every other one merged onto it in turn; every item typed is kept."""
+    step = get_step(workshop, "challenge")
+    url = f"/workshops/{workshop.pk}/steps/challenge/artifact/"
+    base = {**CHALLENGE, "who_is_affected": "Hires", "evidence": ["Exit surveys"]}
+    with in_tenant(alice):
+        workshop_services.artifact_save(
+            workshop_step=step, user=alice, artifact=base, expected_version=0
+        )
+    row_writes.watch(StepArtifact)
+    items = [f"Item {i}" for i in range(PARALLEL)]
+    responses = hammer(alice, [add_evidence(url, base=base, version=1, item=i) for i in items])
+
+    assert all(r.redirect_chain and r.status_code == 200 for r in responses)
+    merged = [r for r in responses if shows(r, "Merged with your change to evidence")]
+    assert len(merged) == PARALLEL - 1  # one saved first, each other merged onto the last
+    with in_tenant(alice):
+        stored = StepArtifact.objects.get(workshop_step=step)
+        versions = list(
+            StepVersion.objects.filter(workshop_step=step, kind="artifact")
+            .order_by("version")
+            .values_list("version", flat=True)
+        )
+    assert stored.version == 1 + PARALLEL
+    assert versions == list(range(1, PARALLEL + 2))  # no gap, no duplicate
+    assert stored.artifact["evidence"][0] == "Exit surveys"
+    assert sorted(stored.artifact["evidence"][1:]) == items
+    assert row_writes(stored) == PARALLEL

@@ -80,7 +80,11 @@ def test_a_stale_admin_edit_is_refused_with_their_value(admin_client, alice, ste
         saved_artifact(alice, challenge, theirs, version=1)
     response = admin_client.post(
         f"/admin/workshops/stepartifact/{quote(artifact.pk)}/change/",
-        {"artifact_json": json.dumps(CHALLENGE), "expected_version": 1},
+        # The same field as theirs, changed differently: a conflict, not a merge.
+        {
+            "artifact_json": json.dumps({**CHALLENGE, "who_is_affected": "MINE"}),
+            "expected_version": 1,
+        },
     )
     assert response.status_code == 200
     assert escape(services.VERSION_CONFLICT) in response.text
@@ -129,3 +133,26 @@ def test_step_definitions_are_read_only_in_the_admin(admin_client):
     assert page.status_code == 200
     assert "problem_statement" in page.text
     assert 'name="_save"' not in page.text
+
+
+def test_a_stale_admin_edit_of_another_field_merges(admin_client, alice, step, in_tenant):
+    challenge = step("challenge")
+    with in_tenant(alice):
+        artifact = saved_artifact(alice, challenge)
+        saved_artifact(alice, challenge, {**CHALLENGE, "who_is_affected": "THEIRS"}, version=1)
+    response = admin_client.post(
+        f"/admin/workshops/stepartifact/{quote(artifact.pk)}/change/",
+        {
+            "artifact_json": json.dumps({**CHALLENGE, "evidence": ["Admin"]}),
+            "expected_version": 1,
+        },
+    )
+    assert response.status_code == 302
+    with in_tenant(alice):
+        saved = StepArtifact.objects.get()
+    assert saved.version == 3
+    assert saved.artifact == {
+        **CHALLENGE,
+        "who_is_affected": "THEIRS",
+        "evidence": ["Admin"],
+    }
