@@ -38,7 +38,7 @@ from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
 
-from crm_artifacts.models import Artifact, Customer, FollowUp  # noqa: E402
+from crm_artifacts.models import Customer, FollowUp, Proposal  # noqa: E402
 from loadtest.batches import pending_batch  # noqa: E402
 from tenancy.context import tenant_context  # noqa: E402
 from tenancy.models import Tenant, User  # noqa: E402
@@ -62,7 +62,7 @@ def teardown() -> None:
     if tenant is None:
         return
     with tenant_context(tenant):
-        for model in (FollowUp, Artifact, Customer):
+        for model in (FollowUp, Proposal, Customer):
             model.objects.filter(tenant=tenant).delete()
     User.objects.filter(tenant=tenant).delete()
     tenant.delete()
@@ -110,7 +110,7 @@ def main() -> int:
                 if run:  # the first run warms templates, caches and the connection
                     timings.append(elapsed)
             with tenant_context(customer.tenant_id):
-                pending = Artifact.objects.filter(customer=customer, status="pending").count()
+                pending = Proposal.objects.filter(customer=customer, status="pending").count()
             assert pending == 0, f"{pending} proposals left pending"
             rows.append((size, timings, counts))
     finally:

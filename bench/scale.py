@@ -79,7 +79,7 @@ from django.db import connection  # noqa: E402
 from config.database import embedded_admin_uri  # noqa: E402
 from crm_artifacts import selectors as crm  # noqa: E402
 from crm_artifacts import services as crm_services  # noqa: E402
-from crm_artifacts.models import Artifact, Customer  # noqa: E402
+from crm_artifacts.models import Customer, Proposal  # noqa: E402
 from loadtest.generate import (  # noqa: E402
     Shape,
     existing_tenants,
@@ -400,7 +400,7 @@ def shape_matches(existing: dict[str, int]) -> bool:
     with tenant_context(first):
         users = User.objects.filter(tenant_id=first).count()
         artifacts = WorkArtifact.objects.filter(tenant_id=first).count()
-        proposals = Artifact.objects.filter(tenant_id=first).count()
+        proposals = Proposal.objects.filter(tenant_id=first).count()
     return (users, artifacts, proposals) == (
         SHAPE.users_per_tenant,
         ROWS_PER_TENANT,

@@ -54,6 +54,10 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
+    # Trigger-captured history of customer profiles (crm_artifacts.history): a
+    # change no code path can forget to record.
+    "pgtrigger",
+    "pghistory",
     "tenancy",
     "skills",
     "portfolio",
@@ -71,6 +75,11 @@ INSTALLED_APPS = [
 LOADTEST_BASELINE = env.bool("LOADTEST_BASELINE", default=False)
 if LOADTEST_BASELINE or not PRODUCTION:
     INSTALLED_APPS.append("loadtest")
+
+# pghistory's context is denormalized into each event row (a JSON column of the
+# tenant's own event table), never its global Context table, which would hold
+# every tenant's users and URLs in one table without row-level security.
+PGHISTORY_INSTALL_CONTEXT_FUNC_ON_MIGRATE = False
 
 MIDDLEWARE = [
     # First: every response, an early refusal included, carries X-Request-ID and
@@ -96,6 +105,11 @@ MIDDLEWARE = [
     # rest of the request; then a tenant's two-factor rule (tenancy/two_factor.py).
     "config.logs.RequestContextMiddleware",
     "tenancy.two_factor.TwoFactorMiddleware",
+    # Inside the tenant's transaction: a service's refusal (config/errors.py)
+    # becomes its 404/403/409 page or htmx fragment here, never a 500.
+    "config.errors.DomainErrorMiddleware",
+    # The request's URL for the context of recorded profile changes (no query).
+    "crm_artifacts.history.HistoryRequestMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # django-htmx's request.htmx plus Vary, history restores and the signed-out

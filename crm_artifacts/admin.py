@@ -16,11 +16,12 @@ from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Q, QuerySet
 from django.http import HttpRequest
+from django.template.loader import render_to_string
 from django.utils.html import format_html
 
-from crm_artifacts import services
+from crm_artifacts import selectors, services
 from crm_artifacts.fields import PROFILE_FIELDS, clean_profile
-from crm_artifacts.models import Artifact, Customer, FollowUp, ProfileEditStatus
+from crm_artifacts.models import Customer, FollowUp, ProfileEditStatus, Proposal
 from tenancy.admin import TenantAdminMixin
 from tenancy.forms import apply_service_errors
 
@@ -66,11 +67,24 @@ class CustomerAdmin(TenantAdminMixin, admin.ModelAdmin):
     search_fields = ["profile__fullName", "profile__email", "profile__employer"]
     list_select_related = ["rm"]
 
+    readonly_fields = ["history_display"]
+
     def get_fieldsets(self, request: HttpRequest, obj: Customer | None = None):
-        return [
+        fieldsets = [
             (None, {"fields": ["rm"]}),
             ("Profile", {"fields": [spec.key for spec in PROFILE_FIELDS]}),
         ]
+        if obj is not None:
+            fieldsets.append(("History of the profile", {"fields": ["history_display"]}))
+        return fieldsets
+
+    @admin.display(description="Changes per field")
+    def history_display(self, obj: Customer) -> str:
+        # The same timeline as the customer's page, read-only (pghistory's events
+        # are written by triggers only).
+        return render_to_string(
+            "crm_artifacts/partials/history.html", {"history": selectors.profile_history(obj)}
+        )
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Customer]:
         return (
@@ -99,24 +113,21 @@ class CustomerAdmin(TenantAdminMixin, admin.ModelAdmin):
     def save_model(self, request: HttpRequest, obj: Customer, form: Any, change: bool) -> None:
         rm = form.cleaned_data.get("rm")
         if change:
-            services.customer_update(customer=obj, rm=rm, profile=form.profile)
+            services.customer_update(customer=obj, rm=rm, profile=form.profile, user=request.user)
         else:
             created = services.customer_create(
-                tenant_id=request.user.tenant_id, rm=rm, profile=form.profile
+                tenant_id=request.user.tenant_id, rm=rm, profile=form.profile, user=request.user
             )
             obj.pk, obj.tenant_id = created.pk, created.tenant_id
 
 
 def _decide(modeladmin: admin.ModelAdmin, request: HttpRequest, queryset, verb: str) -> None:
     decided, refused = 0, []
-    for artifact in queryset.select_related("customer").order_by("id"):
+    for pk in queryset.order_by("id").values_list("pk", flat=True):
         try:
-            if verb == "accept":
-                services.artifact_accept(artifact=artifact, user=request.user)
-            else:
-                services.artifact_reject(artifact=artifact, user=request.user)
+            services.proposal_decide(user=request.user, proposal_id=pk, decision=verb)
         except (PermissionDenied, services.CrmError, ValidationError) as refusal:
-            refused.append(f"#{artifact.pk}: {getattr(refusal, 'message', None) or refusal}")
+            refused.append(f"#{pk}: {getattr(refusal, 'message', None) or refusal}")
         else:
             decided += 1
     if decided:
@@ -125,7 +136,28 @@ def _decide(modeladmin: admin.ModelAdmin, request: HttpRequest, queryset, verb: 
         modeladmin.message_user(request, f"Not {verb}ed {line}", messages.WARNING)
 
 
-@admin.register(Artifact)
+class RejectionReasonFilter(admin.SimpleListFilter):
+    """The reasons given (one query), without the empty "no reason" of every other row."""
+
+    title = "rejection reason"
+    parameter_name = "rejection_reason"
+
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple[str, str]]:
+        reasons = (
+            model_admin.get_queryset(request)
+            .exclude(rejection_reason="")
+            .order_by("rejection_reason")
+            .values_list("rejection_reason", flat=True)
+            .distinct()[:30]
+        )
+        return [(reason, reason[:60]) for reason in reasons]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Proposal]) -> QuerySet[Proposal]:
+        value = self.value()
+        return queryset.filter(rejection_reason=value) if value else queryset
+
+
+@admin.register(Proposal)
 class ArtifactAdmin(TenantAdminMixin, admin.ModelAdmin):
     list_display = [
         "id",
@@ -138,7 +170,14 @@ class ArtifactAdmin(TenantAdminMixin, admin.ModelAdmin):
         "created_at",
         "decided_by",
     ]
-    list_filter = ["status", "artifact_type", "batch_id", "customer", "created_by_type"]
+    list_filter = [
+        "status",
+        RejectionReasonFilter,
+        "artifact_type",
+        "batch_id",
+        "customer",
+        "created_by_type",
+    ]
     search_fields = ["batch_id", "payload__field_key", "customer__profile__fullName"]
     list_select_related = ["customer", "decided_by"]
     readonly_fields = [
@@ -154,12 +193,15 @@ class ArtifactAdmin(TenantAdminMixin, admin.ModelAdmin):
         "workflow_trigger",
         "decided_by",
         "decided_at",
+        "rejection_reason",
+        "reverted_by",
+        "reverted_at",
         "created_at",
     ]
     fields = readonly_fields
     actions = ["accept_selected", "reject_selected"]
 
-    def get_queryset(self, request: HttpRequest) -> QuerySet[Artifact]:
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Proposal]:
         return super().get_queryset(request).filter(tenant_id=request.user.tenant_id)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
@@ -173,19 +215,19 @@ class ArtifactAdmin(TenantAdminMixin, admin.ModelAdmin):
         return obj is None and super().has_change_permission(request)
 
     @admin.display(description="Field")
-    def field_display(self, obj: Artifact) -> str:
+    def field_display(self, obj: Proposal) -> str:
         return obj.field_label
 
     @admin.display(description="Previous → proposed")
-    def change_display(self, obj: Artifact) -> str:
+    def change_display(self, obj: Proposal) -> str:
         return f"{obj.previous_display or '(empty)'} → {obj.proposed_display}"
 
     @admin.display(description="Batch", ordering="batch_id")
-    def batch_link(self, obj: Artifact) -> str:
+    def batch_link(self, obj: Proposal) -> str:
         return format_html('<a href="?batch_id={}">{}</a>', obj.batch_id, obj.batch_id)
 
     @admin.display(description="Payload")
-    def payload_display(self, obj: Artifact) -> str:
+    def payload_display(self, obj: Proposal) -> str:
         # A scroll box: focusable (and named) so a keyboard can scroll it.
         return format_html(
             '<pre tabindex="0" aria-label="Payload">{}</pre>',
@@ -193,11 +235,11 @@ class ArtifactAdmin(TenantAdminMixin, admin.ModelAdmin):
         )
 
     @admin.action(description="Accept selected pending proposals (as their RM)")
-    def accept_selected(self, request: HttpRequest, queryset: QuerySet[Artifact]) -> None:
+    def accept_selected(self, request: HttpRequest, queryset: QuerySet[Proposal]) -> None:
         _decide(self, request, queryset, "accept")
 
     @admin.action(description="Reject selected pending proposals (as their RM)")
-    def reject_selected(self, request: HttpRequest, queryset: QuerySet[Artifact]) -> None:
+    def reject_selected(self, request: HttpRequest, queryset: QuerySet[Proposal]) -> None:
         _decide(self, request, queryset, "reject")
 
 

@@ -23,11 +23,12 @@ from django.middleware.csrf import CsrfViewMiddleware
 from django.utils.decorators import decorator_from_middleware
 from django.views.decorators.csrf import csrf_exempt
 
+from config.errors import DomainError, json_refusal
 from crm_artifacts import services
-from crm_artifacts.models import Artifact
+from crm_artifacts.models import Proposal
 
 MAX_BODY_BYTES = 16 * 1024
-PATCH_KEYS = ("status", "editedValue", "confirmStale")
+PATCH_KEYS = ("status", "editedValue", "confirmStale", "rejectionReason")
 OPENAPI_PATH = Path(__file__).with_name("openapi.json")
 
 NOT_AUTHENTICATED = "Authentication required: sign in first (session cookie)."
@@ -72,25 +73,17 @@ def api_view(*methods: str) -> Callable:
                 return error(NOT_AUTHENTICATED, 401)
             try:
                 return protected(request, *args, **kwargs)
-            except services.NotFound as refusal:
-                return error(refusal.message, 404)
-            except PermissionDenied as refusal:
-                return error(str(refusal) or services.NOT_ATTACHED_RM, 403)
-            except ValidationError as refusal:
-                return error(refusal.messages[0], 400)
-            except services.StaleProposal as refusal:
-                return error(refusal.message, 409, stale=stale_json(refusal.stale))
-            except services.AlreadyDecided as refusal:  # the loser sees how it was decided
-                return error(refusal.message, 409, artifact=artifact_json(refusal.artifact))
-            except services.Conflict as refusal:
-                return error(refusal.message, 409)
+            except (DomainError, PermissionDenied, ValidationError) as refusal:
+                # The project's one JSON answer (config/errors.py): the loser of a
+                # race sees the proposal as decided, a stale accept both values.
+                return json_refusal(refusal, default_message=services.NOT_ATTACHED_RM)
 
         return wrapper
 
     return decorate
 
 
-def artifact_json(artifact: Artifact) -> dict[str, Any]:
+def artifact_json(artifact: Proposal) -> dict[str, Any]:
     """An artifact with the source's camelCase keys (the payload keeps its own keys)."""
     return {
         "id": artifact.pk,
@@ -107,6 +100,9 @@ def artifact_json(artifact: Artifact) -> dict[str, Any]:
         "workflowTrigger": artifact.workflow_trigger,
         "decidedById": artifact.decided_by_id,
         "decidedAt": artifact.decided_at.isoformat() if artifact.decided_at else None,
+        # Our additions (issue 13): the reason of a rejection, and a revert.
+        "rejectionReason": artifact.rejection_reason,
+        "revertedAt": artifact.reverted_at.isoformat() if artifact.reverted_at else None,
     }
 
 
@@ -185,13 +181,16 @@ def _patch_body(request: HttpRequest) -> dict[str, Any]:
 def artifact_detail(request: HttpRequest, artifact_id: str) -> JsonResponse:
     if request.method == "PATCH":
         body = _patch_body(request)
-        artifact = services.get_artifact(user=request.user, artifact_id=artifact_id)
-        artifact = services.artifact_update_status(
-            artifact=artifact,
+        status = body.get("status")
+        if not isinstance(status, str) or status not in services.STATUS_DECISIONS:
+            raise ValidationError(services.INVALID_DECISION)
+        artifact = services.proposal_decide(
             user=request.user,
-            status=body.get("status"),
+            proposal_id=artifact_id,
+            decision=services.STATUS_DECISIONS[status],
             edited_value=body.get("editedValue", services.UNSET),
             confirm_stale=body.get("confirmStale", False),
+            reason=body.get("rejectionReason", ""),
         )
     else:
         artifact = services.get_artifact(user=request.user, artifact_id=artifact_id)

@@ -6,7 +6,7 @@ from typing import Any
 
 from django import forms
 
-from crm_artifacts.models import Artifact
+from crm_artifacts.models import Proposal
 from crm_artifacts.services import NOTES_MAX_LENGTH
 from crm_artifacts.workflows import WORKFLOW_CHOICES
 
@@ -26,14 +26,19 @@ class NotesForm(forms.Form):
     )
 
 
-def edit_prefix(artifact: Artifact) -> str:
-    return f"a{artifact.pk}"
+def edit_prefix_for(pk: int) -> str:
+    """The prefix of a proposal's edit form (several forms share the page)."""
+    return f"a{pk}"
+
+
+def edit_prefix(artifact: Proposal) -> str:
+    return edit_prefix_for(artifact.pk)
 
 
 class EditValueForm(forms.Form):
     """The RM's own value for one proposal, with the widget its field calls for."""
 
-    def __init__(self, *args: Any, artifact: Artifact, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, artifact: Proposal, **kwargs: Any) -> None:
         kwargs.setdefault("prefix", edit_prefix(artifact))
         super().__init__(*args, **kwargs)
         field = artifact.field

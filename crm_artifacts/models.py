@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import pghistory
+import pghistory.models
 from django.conf import settings
 from django.db import models
 from django.db.models import Func
@@ -19,7 +21,7 @@ from django.db.models.lookups import Exact
 
 from crm_artifacts.fields import FIELDS_BY_KEY
 from tenancy.keys import TenantForeignKey
-from tenancy.models import TenantModel, TenantQuerySet, TimestampedModel
+from tenancy.models import TenantManager, TenantModel, TenantQuerySet, TimestampedModel
 
 BATCH_ID_MAX_LENGTH = 64
 
@@ -106,17 +108,23 @@ class Customer(TenantModel, TimestampedModel):
         ]
 
 
-class ArtifactQuerySet(TenantQuerySet["Artifact"]):
-    def pending(self) -> ArtifactQuerySet:
+class ProposalQuerySet(TenantQuerySet["Proposal"]):
+    def pending(self) -> ProposalQuerySet:
         return self.filter(status=ProfileEditStatus.PENDING)
 
-    def for_rm(self, user) -> ArtifactQuerySet:
+    def for_rm(self, user) -> ProposalQuerySet:
         """Artifacts of the customers `user` is the relationship manager of."""
         return self.filter(tenant_id=user.tenant_id, customer__rm=user)
 
 
-class Artifact(TenantModel):
-    """One proposed action (today: one profile field's new value), kept forever."""
+class Proposal(TenantModel):
+    """One proposed action (today: one profile field's new value), kept forever.
+
+    Called an "artifact" by the specification (its URLs, API keys and
+    `artifact_type` keep that word); in the code it is a proposal, the word
+    the screens use, so "artifact" means a portfolio `WorkArtifact` or a
+    workshop `StepArtifact` only.
+    """
 
     created_at = models.DateTimeField(auto_now_add=True)
     # SET_NULL on both, as the source decided: the audit trail outlives them.
@@ -147,10 +155,25 @@ class Artifact(TenantModel):
         related_name="+",
     )
     decided_at = models.DateTimeField(null=True, blank=True)
+    # Optional, on a rejection: a preset reason or the RM's own words.
+    # db_default too: rows inserted in SQL (the load generator) get "" as well.
+    rejection_reason = models.CharField(max_length=500, blank=True, default="", db_default="")
+    # An applied proposal taken back: the profile got its previous value again
+    # (a new change in the profile's history), the decision stays on record.
+    reverted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    reverted_at = models.DateTimeField(null=True, blank=True)
 
-    objects = ArtifactQuerySet.as_manager()
+    objects = ProposalQuerySet.as_manager()
 
     class Meta:
+        # The table kept its first name when the model was renamed: no data moves.
+        db_table = "crm_artifacts_artifact"
         ordering = ["-created_at", "-id"]
         indexes = [
             # The source's four indexes, led by the tenant every query filters on.
@@ -216,6 +239,10 @@ class Artifact(TenantModel):
         return self.display_value(self.payload.get("edited_value"))
 
     @property
+    def is_reverted(self) -> bool:
+        return self.reverted_at is not None
+
+    @property
     def applied_value(self) -> Any:
         """The value a decision wrote to the profile (None when rejected or pending)."""
         if self.status == ProfileEditStatus.EDITED:
@@ -238,7 +265,7 @@ class FollowUp(TenantModel):
         related_name="crm_follow_ups",
     )
     artifact = TenantForeignKey(
-        Artifact, null=True, blank=True, on_delete=models.SET_NULL, related_name="follow_ups"
+        Proposal, null=True, blank=True, on_delete=models.SET_NULL, related_name="follow_ups"
     )
     workflow = models.CharField(max_length=100)
     title = models.CharField(max_length=300)
@@ -260,3 +287,44 @@ class FollowUp(TenantModel):
 
     def __str__(self) -> str:
         return self.title
+
+
+class TenantEvent(pghistory.models.Event, TenantModel):
+    """A pghistory event row that is a tenant row like any other (tenant_id, RLS)."""
+
+    # bigint, not pghistory's int: on Citus the trigger runs on a worker, and
+    # Citus lets a worker draw from a sequence only for a bigint column.
+    pgh_id = models.BigAutoField(primary_key=True)
+    objects = TenantManager()
+
+    class Meta:
+        abstract = True
+
+
+class CustomerProfileEvent(
+    pghistory.create_event_model(
+        Customer,
+        # Row-level triggers (pghistory's default level), AFTER the write: every
+        # path is captured (services, admin, API, raw SQL), and the event commits
+        # or rolls back with the change. The snapshot is the whole profile;
+        # selectors.profile_history diffs consecutive snapshots per field.
+        pghistory.InsertEvent("profile.insert"),
+        pghistory.UpdateEvent("profile.update", condition=pghistory.AnyChange("profile")),
+        fields=["profile"],  # `tenant` comes from TenantEvent, copied by the trigger too
+        base_model=TenantEvent,
+        # The context (who, from which URL, which proposal) in the event row itself.
+        context_field=pghistory.ContextJSONField(),
+        model_name="CustomerProfileEvent",
+    )
+):
+    """One change of a customer's profile, as the database saw it."""
+
+    # A reference between two tenant tables carries the tenant (tenancy/keys.py).
+    # Deleting a customer deletes its history: it is the customer's personal data.
+    pgh_obj = TenantForeignKey(Customer, on_delete=models.CASCADE, related_name="profile_events")
+
+    class Meta:
+        indexes = [
+            # The customer's timeline, in order.
+            models.Index(fields=["tenant", "pgh_obj", "pgh_id"], name="crm_profile_event_idx"),
+        ]

@@ -1,14 +1,42 @@
-"""Reads for the CRM pages and the dashboard, each a fixed number of queries."""
+"""Every read of the CRM: the review screens, the dashboard, the API's lists and
+the source repository's reads, each a fixed number of queries, each limited to
+the relationship manager's own customers.
+
+Every list is backed by an index that leads with the tenant (see models.py).
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db.models import Count, Q, QuerySet
 from django.db.models.fields.json import KT
 from django.urls import reverse
 
-from crm_artifacts.models import Artifact, Customer, FollowUp, ProfileEditStatus
+from crm_artifacts.fields import FIELDS_BY_KEY
+from crm_artifacts.history import Source
+from crm_artifacts.models import (
+    ArtifactType,
+    Customer,
+    CustomerProfileEvent,
+    FollowUp,
+    ProfileEditStatus,
+    Proposal,
+)
+from crm_artifacts.services.access import ensure_rm_of_artifact, ensure_rm_of_customer, parse_id
+from crm_artifacts.services.errors import (
+    ARTIFACT_NOT_FOUND,
+    BATCH_NOT_FOUND,
+    CUSTOMER_NOT_FOUND,
+    INVALID_LIMIT,
+    INVALID_OFFSET,
+    INVALID_ORDER,
+    INVALID_STATUS_FILTER,
+    UNKNOWN_ARTIFACT_TYPE,
+    NotFound,
+)
 from tenancy.models import User
 
 HISTORY_LIMIT = 100
@@ -20,7 +48,7 @@ PENDING = Q(artifacts__status=ProfileEditStatus.PENDING)
 @dataclass
 class Batch:
     batch_id: str
-    artifacts: list[Artifact] = field(default_factory=list)
+    artifacts: list[Proposal] = field(default_factory=list)
 
     @property
     def created_at(self):
@@ -35,8 +63,12 @@ class Batch:
     def pending_count(self) -> int:
         return sum(a.is_pending for a in self.artifacts)
 
+    @property
+    def pending(self) -> list[Proposal]:
+        return [a for a in self.artifacts if a.is_pending]
 
-def _batches(artifacts: list[Artifact]) -> list[Batch]:
+
+def _batches(artifacts: list[Proposal]) -> list[Batch]:
     """Group artifacts by batch: proposals in the order made, newest batch first."""
     batches: dict[str, Batch] = {}
     for artifact in sorted(artifacts, key=lambda a: a.pk):
@@ -53,25 +85,42 @@ def customers_of(user: User) -> QuerySet[Customer]:
     )
 
 
+def _flag_stale(proposals: list[Proposal], profile: dict[str, Any]) -> None:
+    """Mark each pending proposal the profile moved away from since it was made
+    (`ui_stale`: both values), so the page says so before anyone clicks. No query:
+    the profile is in hand."""
+    from crm_artifacts.services.decisions import stale_values
+
+    for proposal in proposals:
+        if proposal.is_pending:
+            proposal.ui_stale = stale_values(proposal, profile, proposal.payload["proposed_value"])
+
+
 @dataclass
 class Overview:
     pending_batches: list[Batch]
-    history: list[Artifact]
+    history: list[Proposal]
     history_truncated: bool
     follow_ups: list[FollowUp]
+
+    @property
+    def pending_count(self) -> int:
+        return sum(batch.pending_count for batch in self.pending_batches)
 
 
 def customer_overview(customer: Customer) -> Overview:
     """Batches with something pending first (whole, so decided rows keep their place),
     then the other decisions newest first, then follow-ups: three queries."""
-    mine = Artifact.objects.filter(tenant_id=customer.tenant_id, customer=customer)
+    mine = Proposal.objects.filter(tenant_id=customer.tenant_id, customer=customer)
     pending_batch_ids = mine.filter(status=ProfileEditStatus.PENDING).values("batch_id")
     open_artifacts = list(
-        mine.filter(batch_id__in=pending_batch_ids).select_related("decided_by")[:PENDING_LIMIT]
+        mine.filter(batch_id__in=pending_batch_ids).select_related("decided_by", "reverted_by")[
+            :PENDING_LIMIT
+        ]
     )
     history = list(
         mine.exclude(batch_id__in=pending_batch_ids)
-        .select_related("decided_by")
+        .select_related("decided_by", "reverted_by")
         .order_by("-created_at", "-id")[: HISTORY_LIMIT + 1]
     )
     follow_ups = list(
@@ -79,6 +128,7 @@ def customer_overview(customer: Customer) -> Overview:
             tenant_id=customer.tenant_id, customer=customer, done=False
         ).order_by("due_on", "id")
     )
+    _flag_stale(open_artifacts, customer.profile)
     return Overview(
         pending_batches=_batches(open_artifacts),
         history=history[:HISTORY_LIMIT],
@@ -98,20 +148,182 @@ def pending_proposals(user: User) -> list[CustomerProposals]:
     """The RM's pending proposals grouped by customer, with counts (two queries)."""
     customers = list(customers_of(user).filter(pending_count__gt=0))
     artifacts = list(
-        Artifact.objects.for_rm(user).pending().order_by("customer_id", "id")[:PENDING_LIMIT]
+        Proposal.objects.for_rm(user).pending().order_by("customer_id", "id")[:PENDING_LIMIT]
     )
-    by_customer: dict[int, list[Artifact]] = {}
+    by_customer: dict[int, list[Proposal]] = {}
     for artifact in artifacts:
         by_customer.setdefault(artifact.customer_id, []).append(artifact)
+    for c in customers:
+        _flag_stale(by_customer.get(c.pk, []), c.profile)
     return [
         CustomerProposals(c, c.pending_count, _batches(by_customer.get(c.pk, [])))
         for c in customers
     ]
 
 
+HISTORY_EVENTS = 200
+
+
+@dataclass
+class FieldChange:
+    """One field's change in one event of the profile's history."""
+
+    key: str
+    label: str
+    before: str
+    after: str
+    at: Any
+    who: str
+    source: str
+    url: str
+    proposal: Proposal | None = None
+
+    @property
+    def how(self) -> str:
+        """ "accepted by Bob from the notes of 1 Dec, 21:19", "admin edit by Alice", …"""
+        who = f" by {self.who}" if self.who else ""
+        if self.proposal is not None and self.source == Source.PROPOSAL:
+            verb = "edited and accepted" if self.proposal.status == "edited" else "accepted"
+            made = self.proposal.created_at.strftime("%-d %b, %H:%M")
+            return f"{verb}{who} from the notes of {made}"
+        if self.proposal is not None and self.source == Source.REVERT:
+            return f"reverted{who} (proposal #{self.proposal.pk})"
+        if self.source == Source.PROPOSAL:
+            return f"accepted{who}"
+        label = Source.LABELS.get(self.source, "no recorded source")
+        via = " via the API" if self.url.startswith("/api/") else ""
+        return f"{label}{who}{via}"
+
+
+@dataclass
+class FieldTimeline:
+    key: str
+    label: str
+    changes: list[FieldChange]
+
+
+def profile_history(customer: Customer) -> list[FieldTimeline]:
+    """The customer's profile changes per field, newest first (two queries).
+
+    pghistory's trigger stores the whole profile after each change; a change of
+    a field is the difference between consecutive snapshots. The newest
+    HISTORY_EVENTS events are read, plus the one before them as the base.
+    """
+    events = list(
+        CustomerProfileEvent.objects.filter(tenant_id=customer.tenant_id, pgh_obj_id=customer.pk)
+        .order_by("-pgh_id")
+        .values("pgh_id", "pgh_created_at", "pgh_context", "profile")[: HISTORY_EVENTS + 1]
+    )
+    events.reverse()
+    base: dict[str, Any] = {}
+    if len(events) > HISTORY_EVENTS:
+        base = events.pop(0)["profile"] or {}
+    contexts = [e["pgh_context"] if isinstance(e["pgh_context"], dict) else {} for e in events]
+    proposal_ids = {c["proposal"] for c in contexts if isinstance(c.get("proposal"), int)}
+    batch_ids = {c["batch"] for c in contexts if isinstance(c.get("batch"), str)}
+    proposals: dict[int, Proposal] = {}
+    by_batch_field: dict[tuple[str, str], Proposal] = {}
+    if proposal_ids or batch_ids:
+        for p in Proposal.objects.filter(tenant_id=customer.tenant_id).filter(
+            Q(pk__in=proposal_ids) | Q(batch_id__in=batch_ids)
+        ):
+            proposals[p.pk] = p
+            by_batch_field[(p.batch_id, p.payload.get("field_key", ""))] = p
+    by_field: dict[str, list[FieldChange]] = {}
+    previous = base
+    for event, context in zip(events, contexts, strict=True):
+        profile = event["profile"] or {}
+        for key in sorted(set(previous) | set(profile)):
+            if previous.get(key) == profile.get(key):
+                continue
+            spec = FIELDS_BY_KEY.get(key)
+            show = spec.display if spec else str
+            # A batch accept is one event: each field's proposal is found by batch and key.
+            proposal = proposals.get(context.get("proposal")) or by_batch_field.get(
+                (context.get("batch", ""), key)
+            )
+            by_field.setdefault(key, []).append(
+                FieldChange(
+                    key=key,
+                    label=spec.label if spec else key,
+                    before=show(previous.get(key)) if previous.get(key) is not None else "",
+                    after=show(profile.get(key)) if profile.get(key) is not None else "",
+                    at=event["pgh_created_at"],
+                    who=str(context.get("userName", "")),
+                    source=str(context.get("source", "")),
+                    url=str(context.get("url", "")),
+                    proposal=proposal,
+                )
+            )
+        previous = profile
+    order = list(FIELDS_BY_KEY)
+    return [
+        FieldTimeline(key, changes[0].label, list(reversed(changes)))
+        for key, changes in sorted(
+            by_field.items(), key=lambda kv: order.index(kv[0]) if kv[0] in order else len(order)
+        )
+    ]
+
+
+@dataclass
+class PendingCounts:
+    customer: int
+    batch: int
+
+
+def pending_counts(*, customer: Customer, batch_id: str) -> PendingCounts:
+    """The customer's pending proposals and those of one of its batches (one query)."""
+    counts = Proposal.objects.filter(
+        tenant_id=customer.tenant_id, customer=customer, status=ProfileEditStatus.PENDING
+    ).aggregate(customer=Count("id"), batch=Count("id", filter=Q(batch_id=batch_id)))
+    return PendingCounts(customer=counts["customer"], batch=counts["batch"])
+
+
+def batch_customer(*, user: User, batch_id: str) -> Customer:
+    """The customer of a batch the user is the RM of (NotFound / NotAllowed otherwise)."""
+    first = (
+        Proposal.objects.select_related("customer")
+        .filter(tenant_id=user.tenant_id, batch_id=batch_id)
+        .order_by("id")
+        .first()
+    )
+    if first is None:
+        raise NotFound(BATCH_NOT_FOUND)
+    ensure_rm_of_artifact(user=user, artifact=first)
+    if first.customer is None:
+        raise NotFound(CUSTOMER_NOT_FOUND)
+    return first.customer
+
+
+def batch_pending(*, customer: Customer, batch_id: str) -> list[Proposal]:
+    """A batch's pending proposals, in the order made (the confirmation's list)."""
+    return list(
+        Proposal.objects.filter(
+            tenant_id=customer.tenant_id,
+            customer=customer,
+            batch_id=batch_id,
+            status=ProfileEditStatus.PENDING,
+        ).order_by("id")[:PENDING_LIMIT]
+    )
+
+
+@dataclass
+class NavCounts:
+    customers: int
+    pending: int
+
+
+def nav_counts(user: User) -> NavCounts:
+    """How many customers the user is the RM of, and their pending proposals (one query)."""
+    counts = Customer.objects.of_rm(user).aggregate(
+        customers=Count("id", distinct=True), pending=Count("artifacts", filter=PENDING)
+    )
+    return NavCounts(customers=counts["customers"], pending=counts["pending"])
+
+
 def dashboard_card(user: User) -> dict:
     counts = (
-        Artifact.objects.for_rm(user)
+        Proposal.objects.for_rm(user)
         .pending()
         .aggregate(pending=Count("id"), customers=Count("customer", distinct=True))
     )
@@ -122,3 +334,112 @@ def dashboard_card(user: User) -> dict:
         "detail": f"pending across {customers} customer{'s' if customers != 1 else ''}",
         "url": reverse("crm:proposals"),
     }
+
+
+# --- Single objects and the source repository's reads ----------------------
+
+
+def get_customer(*, user: User, customer_id: object) -> Customer:
+    """The user's customer by id (any id: a bad one is simply not found)."""
+    pk = parse_id(customer_id)
+    customer = Customer.objects.filter(tenant_id=user.tenant_id, pk=pk).first() if pk else None
+    return ensure_rm_of_customer(user=user, customer=customer)
+
+
+def get_artifact(*, user: User, artifact_id: object) -> Proposal:
+    """An artifact of one of the user's customers, by id."""
+    pk = parse_id(artifact_id)
+    artifact = (
+        Proposal.objects.select_related("customer").filter(tenant_id=user.tenant_id, pk=pk).first()
+        if pk
+        else None
+    )
+    if artifact is None:
+        raise NotFound(ARTIFACT_NOT_FOUND)
+    ensure_rm_of_artifact(user=user, artifact=artifact)
+    return artifact
+
+
+DEFAULT_LIMIT = 50
+MAX_LIMIT = 200
+MAX_OFFSET = 100_000
+
+
+def validate_page(*, limit: int, offset: int, order: str) -> None:
+    if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= MAX_LIMIT:
+        raise ValidationError({"limit": INVALID_LIMIT.format(max_limit=MAX_LIMIT)})
+    if isinstance(offset, bool) or not isinstance(offset, int) or not 0 <= offset <= MAX_OFFSET:
+        raise ValidationError({"offset": INVALID_OFFSET.format(max_offset=MAX_OFFSET)})
+    if order not in ("asc", "desc"):
+        raise ValidationError({"order": INVALID_ORDER})
+
+
+def _ordered(qs: QuerySet[Proposal], order: str) -> QuerySet[Proposal]:
+    return qs.order_by("created_at", "id") if order == "asc" else qs.order_by("-created_at", "-id")
+
+
+def artifact_get(*, user: User, artifact_id: object) -> Proposal:
+    return get_artifact(user=user, artifact_id=artifact_id)
+
+
+def artifact_list_by_customer(
+    *,
+    user: User,
+    customer: Customer,
+    limit: int = DEFAULT_LIMIT,
+    offset: int = 0,
+    order: str = "desc",
+) -> list[Proposal]:
+    return artifact_list(user=user, customer=customer, limit=limit, offset=offset, order=order)
+
+
+def artifact_list_pending_by_customer(*, user: User, customer: Customer) -> list[Proposal]:
+    ensure_rm_of_customer(user=user, customer=customer)
+    qs = Proposal.objects.filter(
+        tenant_id=customer.tenant_id, customer=customer, status=ProfileEditStatus.PENDING
+    )
+    return list(_ordered(qs, "desc"))
+
+
+def artifact_list_by_batch(*, user: User, batch_id: str) -> list[Proposal]:
+    """A batch's proposals in the order they were made (refused unless all are the RM's)."""
+    artifacts = list(
+        Proposal.objects.select_related("customer")
+        .filter(tenant_id=user.tenant_id, batch_id=batch_id)
+        .order_by("created_at", "id")
+    )
+    if not artifacts:
+        raise NotFound(BATCH_NOT_FOUND)
+    for artifact in artifacts:
+        ensure_rm_of_customer(user=user, customer=artifact.customer)
+    return artifacts
+
+
+def artifact_list(
+    *,
+    user: User,
+    customer: Customer | None = None,
+    batch_id: str | None = None,
+    status: str | None = None,
+    artifact_type: str | None = None,
+    limit: int = DEFAULT_LIMIT,
+    offset: int = 0,
+    order: str = "desc",
+) -> list[Proposal]:
+    """The RM's artifacts matching every filter given, newest first by default."""
+    validate_page(limit=limit, offset=offset, order=order)
+    if status is not None and status not in ProfileEditStatus.ALL:
+        raise ValidationError({"status": INVALID_STATUS_FILTER})
+    if artifact_type is not None and artifact_type not in ArtifactType.ALL:
+        raise ValidationError({"artifact_type": UNKNOWN_ARTIFACT_TYPE})
+    qs = Proposal.objects.for_rm(user)
+    if customer is not None:
+        ensure_rm_of_customer(user=user, customer=customer)
+        qs = qs.filter(customer=customer)
+    if batch_id is not None:
+        qs = qs.filter(batch_id=batch_id)
+    if status is not None:
+        qs = qs.filter(status=status)
+    if artifact_type is not None:
+        qs = qs.filter(artifact_type=artifact_type)
+    return list(_ordered(qs, order)[offset : offset + limit])

@@ -7,7 +7,7 @@ import logging
 from django.db import transaction
 from django_tasks import task
 
-from crm_artifacts.models import Artifact, ProfileEditStatus
+from crm_artifacts.models import ProfileEditStatus, Proposal
 from crm_artifacts.workflows import WORKFLOWS
 from tenancy.context import tenant_context
 
@@ -25,7 +25,7 @@ def run_workflows(*, tenant_id: int, artifact_ids: list[int]) -> int:
     failed: list[int] = []
     with tenant_context(tenant_id):
         artifacts = (
-            Artifact.objects.select_related("customer")
+            Proposal.objects.select_related("customer")
             .filter(
                 tenant_id=tenant_id,
                 pk__in=artifact_ids,

@@ -1,10 +1,15 @@
 """The RM's review screens: customers, a customer's proposals, all pending proposals.
 
-Every action is a plain POST that redirects back (post/redirect/get) and,
-for an htmx request, answers the customer's re-rendered review region
-instead. A stale accept answers the page with both values and an
-"Accept anyway" button; meeting-note results (nudges) are rendered once,
-never stored.
+Views are thin: parse, call one service (`proposal_decide`, `proposal_decide_batch`,
+`notes_propose`), render. Refusals are raised by the services and answered in
+one place (config/errors.py, with the status of the error's class); a view only
+says where its refusal is best shown (`show_refusals_with`): on the proposal's
+row, with both values and "Accept anyway" when stale.
+
+A plain POST redirects back (post/redirect/get). An htmx decision on one
+proposal answers its row alone, plus out-of-band updates of the profile card
+and of the pending counts; a batch decision answers the review region.
+Meeting-note results (nudges) are rendered once, never stored.
 """
 
 from __future__ import annotations
@@ -13,41 +18,36 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.http import require_POST
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_POST
+from django_htmx.http import trigger_client_event
 
 from assistant import AssistantError, get_assistant
+from config.errors import Conflict, DomainError, refusal_page, show_refusals_with
 from crm_artifacts import selectors, services
-from crm_artifacts.forms import EditValueForm, NotesForm
-from crm_artifacts.models import Artifact, Customer
-from crm_artifacts.services.access import ensure_rm_of_artifact, ensure_rm_of_customer
+from crm_artifacts.forms import EditValueForm, NotesForm, edit_prefix_for
+from crm_artifacts.models import Customer, Proposal
+from crm_artifacts.services import Decision
 from tenancy.forms import apply_service_errors
-from tenancy.shortcuts import get_tenant_object_or_404
 from tenancy.transactions import in_request_tenant, outside_request_transaction
 
 ACCEPTED = "{field} accepted: the profile now says “{value}”."
 REJECTED = "{field} rejected; the profile is unchanged."
+REVERTED = "{field} reverted: the profile says “{value}” again."
 BATCH_ACCEPTED = "{count} proposal(s) accepted and applied to the profile."
 BATCH_REJECTED = "{count} proposal(s) rejected."
 # A second click (another tab, a double submit) finds the batch already decided.
 BATCH_ALREADY_DECIDED = "Nothing left to decide: every proposal in this batch was already decided."
+NOTHING_SELECTED = "Tick the proposals to decide first."
 NOTES_BATCH = "{count} proposal(s) from these notes are waiting for your decision."
 
-
-def _my_customer(request: HttpRequest, pk: int) -> Customer:
-    customer = get_tenant_object_or_404(Customer.objects.select_related("rm"), request, pk=pk)
-    ensure_rm_of_customer(user=request.user, customer=customer)  # 403 for a teammate
-    return customer
-
-
-def _my_artifact(request: HttpRequest, pk: int) -> Artifact:
-    artifact = get_tenant_object_or_404(Artifact.objects.select_related("customer"), request, pk=pk)
-    ensure_rm_of_artifact(user=request.user, artifact=artifact)
-    return artifact
+ROW_TEMPLATE = "crm_artifacts/partials/decision.html"
+CRM_CHANGED = "crm-changed"  # the nav's pending count reloads on it
 
 
 def _next_url(request: HttpRequest, default: str) -> str:
@@ -71,12 +71,22 @@ def _annotate(
     for batch in overview.pending_batches:
         batch.ui_error = batch_errors.get(batch.batch_id)
     rows = [a for b in overview.pending_batches for a in b.artifacts] + overview.history
-    for artifact in rows:
-        artifact.ui_error = errors.get(artifact.pk)
-        artifact.ui_stale = stale.get(artifact.pk)
-        artifact.ui_stale_edit = artifact.pk in edit_forms and artifact.pk in stale
-        if artifact.is_pending:
-            artifact.ui_edit_form = edit_forms.get(artifact.pk) or EditValueForm(artifact=artifact)
+    for proposal in rows:
+        _annotate_row(proposal, errors=errors, stale=stale, edit_forms=edit_forms)
+
+
+def _annotate_row(
+    proposal: Proposal,
+    *,
+    errors: dict[int, str],
+    stale: dict[int, services.StaleValues],
+    edit_forms: dict[int, EditValueForm],
+) -> None:
+    proposal.ui_error = errors.get(proposal.pk)
+    proposal.ui_stale = stale.get(proposal.pk) or getattr(proposal, "ui_stale", None)
+    proposal.ui_stale_edit = proposal.pk in edit_forms and proposal.pk in stale
+    if proposal.is_pending:
+        proposal.ui_edit_form = edit_forms.get(proposal.pk) or EditValueForm(artifact=proposal)
 
 
 def _overview(
@@ -92,8 +102,6 @@ def _overview(
     **extra: Any,
 ) -> HttpResponse:
     """The customer's page; its review region alone for htmx."""
-    if request.method == "POST":
-        customer.refresh_from_db()  # a decision may just have written the profile
     overview = selectors.customer_overview(customer)
     _annotate(
         overview,
@@ -107,34 +115,18 @@ def _overview(
         "overview": overview,
         "notes_form": notes_form or NotesForm(),
         "assistant": get_assistant(),
+        "rejection_reasons": services.REJECTION_REASONS,
         **extra,
     }
     template = "crm_artifacts/customer_detail.html"
+    if not request.htmx:
+        context["history"] = selectors.profile_history(customer)
     if request.htmx:
         # The real status (409 already decided or stale, 400 bad value, 502 no
         # assistant), with the refusal in the fragment: base.html's htmx config
         # swaps these answers in like a 200.
         return render(request, template + "#review", context, status=status)
     return render(request, template, context, status=status)
-
-
-def _done(request: HttpRequest, customer: Customer, message: str, *, anchor: str) -> HttpResponse:
-    if request.htmx:
-        return _overview(request, customer, flash=message)
-    messages.success(request, message)
-    default = reverse("crm:customer", args=[customer.pk]) + anchor
-    return redirect(_next_url(request, default))
-
-
-def _refused(
-    request: HttpRequest, artifact: Artifact, message: str, *, status: int = 409, **extra: Any
-) -> HttpResponse:
-    """Show the customer's page again with the refusal next to the proposal."""
-    customer = artifact.customer
-    if customer is None:
-        messages.error(request, message)
-        return redirect("crm:proposals")
-    return _overview(request, customer, status=status, errors={artifact.pk: message}, **extra)
 
 
 @login_required
@@ -145,7 +137,7 @@ def customer_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def customer_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    return _overview(request, _my_customer(request, pk))
+    return _overview(request, selectors.get_customer(user=request.user, customer_id=pk))
 
 
 @outside_request_transaction
@@ -156,7 +148,7 @@ def customer_notes(request: HttpRequest, pk: int) -> HttpResponse:
     transaction, the assistant reads the notes with none open, and
     `services.notes_propose` writes the batch (all or none) in its own."""
     with in_request_tenant(request):
-        customer = _my_customer(request, pk)
+        customer = selectors.get_customer(user=request.user, customer_id=pk)
     form = NotesForm(request.POST)
     status, outcome = 200, None
     if form.is_valid():
@@ -186,110 +178,143 @@ def _confirmed(request: HttpRequest) -> bool:
     return request.POST.get("confirm") == "1"
 
 
-@login_required
-@require_POST
-def artifact_accept(request: HttpRequest, pk: int) -> HttpResponse:
-    artifact = _my_artifact(request, pk)
-    try:
-        services.artifact_accept(
-            artifact=artifact, user=request.user, confirm_stale=_confirmed(request)
-        )
-    except services.StaleProposal as refusal:
-        return _refused(request, artifact, refusal.message, stale={artifact.pk: refusal.stale})
-    except services.Conflict as refusal:
-        return _refused(request, artifact, refusal.message)
-    message = ACCEPTED.format(field=artifact.field_label, value=artifact.proposed_display)
-    return _done(request, artifact.customer, message, anchor=f"#artifact-{artifact.pk}")
+def _row_refusal(pk: int, decision: str):
+    """Show a refused decision on the proposal's row (the page, or the row for htmx)."""
+
+    def render_refusal(request: HttpRequest, error: Exception) -> HttpResponse:
+        proposal = selectors.get_artifact(user=request.user, artifact_id=pk)
+        edit_forms: dict[int, EditValueForm] = {}
+        if decision == Decision.EDIT:
+            form = EditValueForm(request.POST, artifact=proposal)
+            if form.is_valid() and isinstance(error, ValidationError):
+                for message in error.messages:
+                    form.add_error("value", message)
+            edit_forms[pk] = form
+        stale = {pk: error.stale} if isinstance(error, services.StaleProposal) else {}
+        message = "" if isinstance(error, ValidationError) else error.message
+        customer = proposal.customer
+        if customer is None:  # nowhere to show the row: the plain refusal page
+            return refusal_page(request, error)
+        errors = {pk: message}
+        if request.htmx:
+            _annotate_row(proposal, errors=errors, stale=stale, edit_forms=edit_forms)
+            return render(request, ROW_TEMPLATE, {"artifact": proposal, "row_only": True})
+        return _overview(request, customer, errors=errors, stale=stale, edit_forms=edit_forms)
+
+    return render_refusal
+
+
+def _decided_row(request: HttpRequest, proposal: Proposal, message: str) -> HttpResponse:
+    """The decided row, plus the profile card and the pending counts out of band."""
+    customer = proposal.customer
+    counts = selectors.pending_counts(customer=customer, batch_id=proposal.batch_id)
+    proposal.ui_flash = message
+    _annotate_row(proposal, errors={}, stale={}, edit_forms={})
+    context = {"artifact": proposal, "customer": customer, "counts": counts}
+    return trigger_client_event(render(request, ROW_TEMPLATE, context), CRM_CHANGED)
 
 
 @login_required
 @require_POST
-def artifact_reject(request: HttpRequest, pk: int) -> HttpResponse:
-    artifact = _my_artifact(request, pk)
-    try:
-        services.artifact_reject(artifact=artifact, user=request.user)
-    except services.Conflict as refusal:
-        return _refused(request, artifact, refusal.message)
-    message = REJECTED.format(field=artifact.field_label)
-    return _done(request, artifact.customer, message, anchor=f"#artifact-{artifact.pk}")
-
-
-@login_required
-@require_POST
-def artifact_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    artifact = _my_artifact(request, pk)
-    form = EditValueForm(request.POST, artifact=artifact)
-    forms = {artifact.pk: form}
-    if not form.is_valid():
-        return _refused(request, artifact, "", status=400, edit_forms=forms)
-    try:
-        services.artifact_accept_with_edits(
-            artifact=artifact,
-            user=request.user,
-            edited_value=form.cleaned_data["value"],
-            confirm_stale=_confirmed(request),
-        )
-    except ValidationError as refusal:
-        for message in refusal.messages:
-            form.add_error("value", message)
-        return _refused(request, artifact, "", status=400, edit_forms=forms)
-    except services.StaleProposal as refusal:
-        stale = {artifact.pk: refusal.stale}
-        return _refused(request, artifact, refusal.message, stale=stale, edit_forms=forms)
-    except services.Conflict as refusal:
-        return _refused(request, artifact, refusal.message)
-    message = ACCEPTED.format(field=artifact.field_label, value=artifact.edited_display)
-    return _done(request, artifact.customer, message, anchor=f"#artifact-{artifact.pk}")
-
-
-def _batch_customer(request: HttpRequest, batch_id: str) -> Customer:
-    """The customer of a batch the user may decide (404, 403 or a message otherwise)."""
-    first = (
-        Artifact.objects.select_related("customer")
-        .filter(tenant_id=request.user.tenant_id, batch_id=batch_id)
-        .order_by("id")
-        .first()
+def proposal_decision(request: HttpRequest, pk: int, decision: str) -> HttpResponse:
+    """Accept, reject, edit (accept the RM's value) or revert one proposal."""
+    show_refusals_with(request, _row_refusal(pk, decision))
+    edited_value = request.POST.get(f"{edit_prefix_for(pk)}-value", "")
+    proposal = services.proposal_decide(
+        user=request.user,
+        proposal_id=pk,
+        decision=decision,
+        edited_value=edited_value if decision == Decision.EDIT else services.UNSET,
+        confirm_stale=_confirmed(request),
+        reason=request.POST.get("reason", ""),
     )
-    if first is None:
-        raise Http404(services.BATCH_NOT_FOUND)
-    ensure_rm_of_artifact(user=request.user, artifact=first)
-    if first.customer is None:
-        raise PermissionDenied(services.NO_CUSTOMER)
-    return first.customer
+    field = proposal.field_label
+    message = {
+        Decision.ACCEPT: ACCEPTED.format(field=field, value=proposal.proposed_display),
+        Decision.EDIT: ACCEPTED.format(field=field, value=proposal.edited_display),
+        Decision.REJECT: REJECTED.format(field=field),
+        Decision.REVERT: REVERTED.format(field=field, value=proposal.previous_display or "—"),
+    }[decision]
+    if request.htmx:
+        return _decided_row(request, proposal, message)
+    messages.success(request, message)
+    default = reverse("crm:customer", args=[proposal.customer_id]) + f"#artifact-{proposal.pk}"
+    return redirect(_next_url(request, default))
 
 
-def _already_decided(request: HttpRequest, customer: Customer) -> HttpResponse:
-    """A batch decision that found nothing pending lost a race (or is a second
-    click): 409, the customer's page saying so, with the decisions in its history."""
-    return _overview(request, customer, status=409, refusal=BATCH_ALREADY_DECIDED)
+def _batch_refusal(batch_id: str):
+    """Show a refused batch decision on the batch: its stale values, or "already decided"."""
 
+    def render_refusal(request: HttpRequest, error: DomainError | ValidationError) -> HttpResponse:
+        customer = selectors.batch_customer(user=request.user, batch_id=batch_id)
+        if isinstance(error, ValidationError):
+            return _overview(request, customer, batch_errors={batch_id: error.messages[0]})
+        if isinstance(error, services.StaleBatch):
+            stale = {s.artifact_id: s for s in error.stale}
+            return _overview(request, customer, stale=stale, batch_errors={batch_id: error.message})
+        return _overview(request, customer, refusal=error.message)
 
-@login_required
-@require_POST
-def batch_accept(request: HttpRequest, batch_id: str) -> HttpResponse:
-    customer = _batch_customer(request, batch_id)
-    try:
-        count = services.batch_accept(
-            batch_id=batch_id, user=request.user, confirm_stale=_confirmed(request)
-        )
-    except services.StaleBatch as refusal:
-        stale = {s.artifact_id: s for s in refusal.stale}
-        return _overview(
-            request, customer, status=409, stale=stale, batch_errors={batch_id: refusal.message}
-        )
-    if not count:
-        return _already_decided(request, customer)
-    return _done(request, customer, BATCH_ACCEPTED.format(count=count), anchor=f"#batch-{batch_id}")
+    return render_refusal
 
 
 @login_required
 @require_POST
-def batch_reject(request: HttpRequest, batch_id: str) -> HttpResponse:
-    customer = _batch_customer(request, batch_id)
-    count = services.batch_reject(batch_id=batch_id, user=request.user)
-    if not count:
-        return _already_decided(request, customer)
-    return _done(request, customer, BATCH_REJECTED.format(count=count), anchor=f"#batch-{batch_id}")
+def batch_decision(
+    request: HttpRequest, batch_id: str, decision: str | None = None
+) -> HttpResponse:
+    """Accept all / reject all of a batch's pending proposals; without `decision` in
+    the URL, "Accept selected" / "Reject selected" (the button's value, the ticked ids)."""
+    show_refusals_with(request, _batch_refusal(batch_id))
+    selected = None
+    if decision is None:
+        decision = request.POST.get("decision", "")
+        selected = request.POST.getlist("ids")
+        if not selected:
+            raise ValidationError(NOTHING_SELECTED)
+    outcome = services.proposal_decide_batch(
+        user=request.user,
+        batch_id=batch_id,
+        decision=decision,
+        proposal_ids=selected,
+        confirm_stale=_confirmed(request),
+        reason=request.POST.get("reason", ""),
+    )
+    if not outcome.count:
+        raise Conflict(BATCH_ALREADY_DECIDED)
+    done = BATCH_ACCEPTED if decision == Decision.ACCEPT else BATCH_REJECTED
+    message = done.format(count=outcome.count)
+    if request.htmx:
+        response = _overview(request, outcome.customer, flash=message)
+        return trigger_client_event(response, CRM_CHANGED)
+    messages.success(request, message)
+    default = reverse("crm:customer", args=[outcome.customer.pk]) + f"#batch-{batch_id}"
+    return redirect(_next_url(request, default))
+
+
+@login_required
+@require_GET
+def batch_confirm(request: HttpRequest, batch_id: str) -> HttpResponse:
+    """ "Accept all" / "Reject all" asks first: this page without JavaScript, the same
+    question in a native <dialog> with it (static/js/app.js opens the dialog the
+    page already holds). The answer posts to the batch's accept or reject URL."""
+    decision = request.GET.get("decision")
+    if decision not in Decision.BATCH:
+        decision = Decision.ACCEPT
+    customer = selectors.batch_customer(user=request.user, batch_id=batch_id)
+    pending = selectors.batch_pending(customer=customer, batch_id=batch_id)
+    context = {"customer": customer, "batch_id": batch_id, "decision": decision, "pending": pending}
+    return render(request, "crm_artifacts/batch_confirm.html", context)
+
+
+@never_cache
+@require_GET
+def nav_item(request: HttpRequest) -> HttpResponse:
+    """The nav's CRM link with the pending count, or nothing for someone who is the
+    relationship manager of no customer (one query; loaded by htmx)."""
+    if not request.user.is_authenticated:
+        return HttpResponse(status=204)  # a page whose session ended keeps its nav
+    counts = selectors.nav_counts(request.user)
+    return render(request, "crm_artifacts/partials/nav_item.html", {"counts": counts})
 
 
 @login_required

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from crm_artifacts.models import Artifact, Customer
+from crm_artifacts.models import Customer, Proposal
 
 
 @dataclass(frozen=True)
@@ -29,7 +29,7 @@ class FollowUpSpec:
     days: int
     title: str
 
-    def title_for(self, artifact: Artifact, customer: Customer) -> str:
+    def title_for(self, artifact: Proposal, customer: Customer) -> str:
         return self.title.format(
             customer=customer.name,
             field=artifact.field_label,
@@ -40,7 +40,7 @@ class FollowUpSpec:
         return timezone.localdate() + dt.timedelta(days=self.days)
 
 
-def _ensure_follow_up(artifact: Artifact) -> None:
+def _ensure_follow_up(artifact: Proposal) -> None:
     from crm_artifacts.services.follow_ups import follow_up_ensure
 
     follow_up_ensure(artifact_id=artifact.pk, tenant_id=artifact.tenant_id)
@@ -54,7 +54,7 @@ class Workflow:
 
     name: str
     label: str
-    run: Callable[[Artifact], None]
+    run: Callable[[Proposal], None]
     follow_up: FollowUpSpec | None = None
 
 

@@ -11,11 +11,11 @@ from __future__ import annotations
 
 from crm_artifacts.fields import PROFILE_FIELDS
 from crm_artifacts.models import (
-    Artifact,
     ArtifactType,
     CreatorType,
     Customer,
     ProfileEditStatus,
+    Proposal,
 )
 from crm_artifacts.services import ProfileEditInput, new_batch_id
 from crm_artifacts.services.artifacts import build_payload
@@ -25,7 +25,7 @@ from tenancy.context import tenant_context
 
 def pending_batch(
     customer: Customer, *, size: int, workflow_trigger: str | None = None
-) -> list[Artifact]:
+) -> list[Proposal]:
     """`size` pending proposals in one new batch for `customer`, none of them stale."""
     batch_id = new_batch_id()
     with tenant_context(customer.tenant_id):
@@ -41,7 +41,7 @@ def pending_batch(
                 profile=profile,
             )
             rows.append(
-                Artifact(
+                Proposal(
                     tenant_id=customer.tenant_id,
                     customer=customer,
                     rm_id=customer.rm_id,
@@ -54,4 +54,4 @@ def pending_batch(
                     workflow_trigger=workflow_trigger,
                 )
             )
-        return Artifact.objects.bulk_create(rows)
+        return Proposal.objects.bulk_create(rows)

@@ -14,6 +14,7 @@ from django.db.models import Value
 from django.db.models.functions import Coalesce, Now
 from django.utils import timezone
 
+from config.errors import AlreadyDecided
 from messaging.models import MESSAGE_MAX_LENGTH, SkillMessage
 from messaging.selectors import messages_for_user, sent_messages_for_user, unread_count
 from skills import services as skill_services
@@ -55,6 +56,11 @@ PARENT_GONE = (
 )
 
 UNIQUE_PENDING = "messaging_skillmessage_one_pending_per_pair"
+
+
+class AlreadyAnswered(ValidationError, AlreadyDecided):
+    """A proposal answered or withdrawn first: the project's AlreadyDecided (409),
+    still a ValidationError for the forms and rows that show it in place."""
 
 
 def _tree_error(error: ValidationError) -> ValidationError:
@@ -139,7 +145,7 @@ def _lock_pending(*, message: SkillMessage, user: User) -> SkillMessage:
     _check_recipient(message=message, user=user)
     locked = SkillMessage.objects.select_for_update().get(pk=message.pk)
     if not locked.is_pending:
-        raise ValidationError(ALREADY_ANSWERED.format(status=locked.get_status_display().lower()))
+        raise AlreadyAnswered(ALREADY_ANSWERED.format(status=locked.get_status_display().lower()))
     return locked
 
 
@@ -156,7 +162,7 @@ def _answer(*, message: SkillMessage, status: str) -> SkillMessage:
         proposer_unread=True,
     )
     if changed != 1:
-        raise ValidationError(ALREADY_ANSWERED.format(status="answered"))
+        raise AlreadyAnswered(ALREADY_ANSWERED.format(status="answered"))
     message.refresh_from_db(fields=["status", "read_at", "proposer_unread"])
     return message
 
@@ -210,7 +216,7 @@ def withdraw(*, message: SkillMessage, user: User) -> SkillMessage:
     ).update(status=SkillMessage.Status.WITHDRAWN)
     message.refresh_from_db(fields=["status"])
     if changed != 1:
-        raise ValidationError(ALREADY_ANSWERED.format(status=message.get_status_display().lower()))
+        raise AlreadyAnswered(ALREADY_ANSWERED.format(status=message.get_status_display().lower()))
     return message
 
 

@@ -21,6 +21,7 @@ from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.db import connection, transaction
 from django.db.models import CharField, F, Func, Value
 
+from config.errors import NotFound
 from portfolio.extraction.extract import (
     ExtractedFile,
     ExtractionError,
@@ -67,7 +68,7 @@ NOT_FOUND = "No such artifact."
 NOT_SUGGESTED = "That skill is not among this artifact's suggestions."
 
 
-class ArtifactNotFound(ObjectDoesNotExist):
+class ArtifactNotFound(NotFound, ObjectDoesNotExist):
     """Not the caller's artifact (or no such id): the same answer either way."""
 
 

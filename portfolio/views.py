@@ -161,10 +161,8 @@ def artifacts_delete_selected(request: HttpRequest) -> HttpResponse:
         if len(selected) != len(set(ids)):
             raise Http404(services.NOT_FOUND)
         return render(request, "portfolio/delete_selected.html", {"artifacts": selected})
-    try:
-        deleted = services.artifacts_delete_owned(user=request.user, artifact_ids=ids)
-    except services.ArtifactNotFound as error:
-        raise Http404(services.NOT_FOUND) from error
+    # A foreign or vanished id: ArtifactNotFound, a NotFound (config/errors.py): 404.
+    deleted = services.artifacts_delete_owned(user=request.user, artifact_ids=ids)
     messages.success(request, f"{deleted} artifact{pluralize(deleted)} deleted.")
     return redirect("portfolio:list")
 
@@ -214,8 +212,6 @@ def _submit(
         return save(user=request.user, **form.service_kwargs())
     except ValidationError as error:
         apply_service_errors(form, error)
-    except services.ArtifactNotFound as error:  # deleted meanwhile
-        raise Http404(services.NOT_FOUND) from error
     return None
 
 
@@ -315,10 +311,7 @@ def _extract(request: HttpRequest, form: ArtifactForm) -> None:
 def artifact_delete(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
     artifact = _mine(request, pk)
     if request.method == "POST":
-        try:
-            services.artifact_delete(user=request.user, artifact_id=artifact.pk)
-        except services.ArtifactNotFound as error:
-            raise Http404(services.NOT_FOUND) from error
+        services.artifact_delete(user=request.user, artifact_id=artifact.pk)
         messages.success(request, f"“{artifact.title}” deleted.")
         return _done(request, reverse("portfolio:list"))
     return render(request, "portfolio/delete.html", {"artifact": artifact})

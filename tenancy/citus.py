@@ -113,6 +113,13 @@ def distribute(connection: Any, say: Callable[[str], None]) -> list[str]:
         # Reference tables and foreign keys to them are created one node at a
         # time within a transaction.
         cursor.execute("SET LOCAL citus.multi_shard_modify_mode TO 'sequential'")
+        # crm_artifacts' customers carry pghistory's row triggers, which write
+        # the event table (crm_artifacts.models.CustomerProfileEvent). Citus
+        # distributes a table with triggers only with this setting: safe here
+        # because the event table is distributed by tenant_id too, co-located,
+        # and the trigger writes a row of the same tenant, so it stays on the
+        # shard's own node (docs/scaling.md, "Triggers").
+        cursor.execute("SET LOCAL citus.enable_unsafe_triggers TO on")
         kinds = _kinds(cursor)
         pending_reference = [t for t in reference if kinds.get(t) != "reference"]
         pending_tenant = [t for t in tenant if kinds.get(t) != "distributed"]

@@ -21,7 +21,7 @@ from django.utils.http import urlsafe_base64_encode
 from django_tasks_db.models import DBTaskResult
 
 from crm_artifacts import services as crm
-from crm_artifacts.models import Artifact, CreatorType, Customer, FollowUp
+from crm_artifacts.models import CreatorType, Customer, FollowUp, Proposal
 from crm_artifacts.tasks import run_workflows
 from messaging.models import SkillMessage
 from portfolio.models import WorkArtifact
@@ -96,7 +96,7 @@ class TenantA:
     step_summary: StepSummary
     step_version: StepVersion  # the artifact's first version, kept in the history
     customer: Customer
-    proposal: Artifact
+    proposal: Proposal
     follow_up: FollowUp
     group: Group
     task_result: DBTaskResult
@@ -231,7 +231,7 @@ def _failed_sign_in(user: User) -> LoginThrottle:
     return LoginThrottle.objects.get(scope__startswith=f"email:{user.email}")
 
 
-def _task_result(tenant: Tenant, proposal: Artifact) -> DBTaskResult:
+def _task_result(tenant: Tenant, proposal: Proposal) -> DBTaskResult:
     """The row the database task backend keeps for a workflow run of tenant A
     (needs a "database" backend in TASKS: see the matrix's `world` fixture)."""
     result = run_workflows.using(backend="database").enqueue(

@@ -51,6 +51,8 @@ PUBLIC = {
     # Polled every minute from the nav: a 204 keeps the page as it is rather
     # than taking the user away from what they are typing (messaging/views.py).
     "messaging:unread_count": "a background poll answers 204",
+    # Loaded by the nav on every page, like the unread badge (crm_artifacts/views.py).
+    "crm:nav": "a background load answers 204",
     # Accounts (tenancy/urls.py): pages for people who are not signed in, by design.
     "two_factor_verify": "the second step of signing in, before the session is signed in",
     "invitation_accept": "an invitee has no account yet",

@@ -11,7 +11,7 @@ import datetime
 import pytest
 from django.db.models import Q
 
-from crm_artifacts.models import Artifact, Customer
+from crm_artifacts.models import Customer, Proposal
 from crm_artifacts.selectors import customers_of
 from messaging.models import SkillMessage
 from portfolio.models import WorkArtifact
@@ -73,13 +73,13 @@ def test_crm_customer_list_overview_and_proposals_use_indexes(bob, in_tenant):
     with in_tenant(bob):
         assert_uses_index(customers_of(bob), "crm_artifacts_customer")
         assert_uses_index(
-            Artifact.objects.filter(tenant_id=bob.tenant_id, customer_id=1).order_by(
+            Proposal.objects.filter(tenant_id=bob.tenant_id, customer_id=1).order_by(
                 "-created_at", "-id"
             ),
             "crm_artifacts_artifact",
         )
         assert_uses_index(
-            Artifact.objects.for_rm(bob).pending().order_by("customer_id", "id"),
+            Proposal.objects.for_rm(bob).pending().order_by("customer_id", "id"),
             "crm_artifacts_artifact",
         )
         assert_uses_index(Customer.objects.of_rm(bob), "crm_artifacts_customer")

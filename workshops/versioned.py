@@ -20,6 +20,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F, Model
 
+from config.errors import Stale
 from tenancy.citus import violated_constraint
 from tenancy.models import User
 from workshops.merge import MISSING, Conflict, merge
@@ -35,7 +36,7 @@ NOTHING_NEW = (
 )
 
 
-class VersionConflict(Exception):
+class VersionConflict(Stale):
     """A save carried a stale version; the row holds someone else's newer value."""
 
     def __init__(

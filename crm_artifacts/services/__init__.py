@@ -1,11 +1,14 @@
-"""Every write and rule of the CRM proposals, and the source repository's reads.
+"""Every write and rule of the CRM proposals.
 
 Split by concern; import from here: `from crm_artifacts import services`.
+Deciding is `proposal_decide` / `proposal_decide_batch` (services/decisions.py),
+creating `artifact_create_batch`. The source repository's reads live in
+crm_artifacts.selectors and are re-exported here under the source's names.
 """
 
 from __future__ import annotations
 
-from crm_artifacts.services.access import get_artifact, get_customer, parse_id
+from crm_artifacts.services.access import parse_id
 from crm_artifacts.services.artifacts import (
     MAX_BATCH_SIZE,
     ProfileEditInput,
@@ -22,13 +25,19 @@ from crm_artifacts.services.customers import (
     notes_propose,
 )
 from crm_artifacts.services.decisions import (
+    REJECTION_REASONS,
+    STATUS_DECISIONS,
     UNSET,
+    BatchOutcome,
+    Decision,
     artifact_accept,
     artifact_accept_with_edits,
     artifact_reject,
     artifact_update_status,
     batch_accept,
     batch_reject,
+    proposal_decide,
+    proposal_decide_batch,
     stale_values,
 )
 from crm_artifacts.services.errors import *  # noqa: F403 (the messages tests import)
@@ -48,27 +57,18 @@ from crm_artifacts.services.follow_ups import (
     follow_ups_missing,
     follow_ups_record,
 )
-from crm_artifacts.services.queries import (
-    DEFAULT_LIMIT,
-    MAX_LIMIT,
-    MAX_OFFSET,
-    artifact_get,
-    artifact_list,
-    artifact_list_by_batch,
-    artifact_list_by_customer,
-    artifact_list_pending_by_customer,
-)
 
 __all__ = [
-    "DEFAULT_LIMIT",
     "MAX_BATCH_SIZE",
-    "MAX_LIMIT",
-    "MAX_OFFSET",
     "NOTES_MAX_LENGTH",
+    "REJECTION_REASONS",
+    "STATUS_DECISIONS",
     "UNSET",
     "AlreadyDecided",
+    "BatchOutcome",
     "Conflict",
     "CrmError",
+    "Decision",
     "NotFound",
     "NotesOutcome",
     "ProfileEditInput",
@@ -79,11 +79,6 @@ __all__ = [
     "artifact_accept_with_edits",
     "artifact_create",
     "artifact_create_batch",
-    "artifact_get",
-    "artifact_list",
-    "artifact_list_by_batch",
-    "artifact_list_by_customer",
-    "artifact_list_pending_by_customer",
     "artifact_reject",
     "artifact_update_status",
     "batch_accept",
@@ -96,10 +91,35 @@ __all__ = [
     "follow_up_record",
     "follow_ups_missing",
     "follow_ups_record",
-    "get_artifact",
-    "get_customer",
     "new_batch_id",
     "notes_propose",
     "parse_id",
+    "proposal_decide",
+    "proposal_decide_batch",
     "stale_values",
 ]
+
+# The source repository's reads, under the names it gave them: they live in
+# crm_artifacts.selectors (which imports this package's rules), so they are
+# looked up when first asked for rather than imported here in a cycle.
+_READS = (
+    "DEFAULT_LIMIT",
+    "MAX_LIMIT",
+    "MAX_OFFSET",
+    "artifact_get",
+    "artifact_list",
+    "artifact_list_by_batch",
+    "artifact_list_by_customer",
+    "artifact_list_pending_by_customer",
+    "get_artifact",
+    "get_customer",
+)
+__all__ += list(_READS)
+
+
+def __getattr__(name: str) -> object:
+    if name in _READS:
+        from crm_artifacts import selectors
+
+        return getattr(selectors, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

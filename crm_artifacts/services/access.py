@@ -1,18 +1,17 @@
 """Who may see and decide a customer's proposals: its relationship manager only.
 
 Another tenant's customer is NotFound (404, never a hint that it exists);
-someone else's customer in the same tenant is PermissionDenied (403).
+someone else's customer in the same tenant is NotAllowed (403, a PermissionDenied).
 """
 
 from __future__ import annotations
 
-from django.core.exceptions import PermissionDenied
-
-from crm_artifacts.models import Artifact, Customer
+from crm_artifacts.models import Customer, Proposal
 from crm_artifacts.services.errors import (
     ARTIFACT_NOT_FOUND,
     CUSTOMER_NOT_FOUND,
     NOT_ATTACHED_RM,
+    NotAllowed,
     NotFound,
 )
 from tenancy.models import User
@@ -22,17 +21,17 @@ def ensure_rm_of_customer(*, user: User, customer: Customer | None) -> Customer:
     if customer is None or customer.tenant_id != user.tenant_id:
         raise NotFound(CUSTOMER_NOT_FOUND)
     if customer.rm_id != user.pk:
-        raise PermissionDenied(NOT_ATTACHED_RM)
+        raise NotAllowed(NOT_ATTACHED_RM)
     return customer
 
 
-def ensure_rm_of_artifact(*, user: User, artifact: Artifact) -> None:
+def ensure_rm_of_artifact(*, user: User, artifact: Proposal) -> None:
     """The artifact's customer's RM (the RM recorded on it once the customer is gone)."""
     if artifact.tenant_id != user.tenant_id:
         raise NotFound(ARTIFACT_NOT_FOUND)
     rm_id = artifact.customer.rm_id if artifact.customer_id else artifact.rm_id
     if rm_id != user.pk:
-        raise PermissionDenied(NOT_ATTACHED_RM)
+        raise NotAllowed(NOT_ATTACHED_RM)
 
 
 BIGINT_MAX = 2**63 - 1
@@ -45,24 +44,3 @@ def parse_id(value: object) -> int | None:
         return None
     pk = int(text)
     return pk if 0 < pk <= BIGINT_MAX else None
-
-
-def get_customer(*, user: User, customer_id: object) -> Customer:
-    """The user's customer by id (any id: a bad one is simply not found)."""
-    pk = parse_id(customer_id)
-    customer = Customer.objects.filter(tenant_id=user.tenant_id, pk=pk).first() if pk else None
-    return ensure_rm_of_customer(user=user, customer=customer)
-
-
-def get_artifact(*, user: User, artifact_id: object) -> Artifact:
-    """An artifact of one of the user's customers, by id."""
-    pk = parse_id(artifact_id)
-    artifact = (
-        Artifact.objects.select_related("customer").filter(tenant_id=user.tenant_id, pk=pk).first()
-        if pk
-        else None
-    )
-    if artifact is None:
-        raise NotFound(ARTIFACT_NOT_FOUND)
-    ensure_rm_of_artifact(user=user, artifact=artifact)
-    return artifact

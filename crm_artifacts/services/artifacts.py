@@ -17,12 +17,12 @@ from django.db import transaction
 from crm_artifacts.fields import get_field
 from crm_artifacts.models import (
     BATCH_ID_MAX_LENGTH,
-    Artifact,
     ArtifactType,
     Confidence,
     CreatorType,
     Customer,
     ProfileEditStatus,
+    Proposal,
 )
 from crm_artifacts.services.access import ensure_rm_of_customer
 from crm_artifacts.services.errors import (
@@ -117,7 +117,7 @@ def artifact_create_batch(
     workflow_trigger: str | None = None,
     batch_id: str | None = None,
     requested_by: User | None = None,
-) -> list[Artifact]:
+) -> list[Proposal]:
     """Create one pending profile-edit artifact per edit, all or none.
 
     `requested_by` is the person asking (their tenant and RM role are
@@ -147,7 +147,7 @@ def artifact_create_batch(
     if locked is None:
         raise NotFound(CUSTOMER_NOT_FOUND)
     existing = list(
-        Artifact.objects.filter(tenant_id=locked.tenant_id, batch_id=batch_id).values_list(
+        Proposal.objects.filter(tenant_id=locked.tenant_id, batch_id=batch_id).values_list(
             "customer_id", "payload__field_key"
         )
     )
@@ -172,9 +172,9 @@ def artifact_create_batch(
         raise ValidationError(errors)
 
     # One INSERT for the whole batch.
-    return Artifact.objects.bulk_create(
+    return Proposal.objects.bulk_create(
         [
-            Artifact(
+            Proposal(
                 tenant_id=locked.tenant_id,
                 customer=locked,
                 rm_id=locked.rm_id,
@@ -201,7 +201,7 @@ def artifact_create(
     workflow_trigger: str | None = None,
     batch_id: str | None = None,
     requested_by: User | None = None,
-) -> Artifact:
+) -> Proposal:
     """One proposal (a batch of one unless `batch_id` adds it to the customer's batch)."""
     (artifact,) = artifact_create_batch(
         customer=customer,

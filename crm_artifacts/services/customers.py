@@ -10,7 +10,8 @@ from django.db import transaction
 
 from assistant import Assistant, get_assistant
 from crm_artifacts.fields import FIELDS_BY_KEY, clean_profile, field_specs
-from crm_artifacts.models import Artifact, CreatorType, Customer
+from crm_artifacts.history import Source, record_source
+from crm_artifacts.models import CreatorType, Customer, Proposal
 from crm_artifacts.services.access import ensure_rm_of_customer
 from crm_artifacts.services.artifacts import (
     MAX_BATCH_SIZE,
@@ -39,28 +40,46 @@ def _check_rm(*, tenant_id: int, rm: User | None) -> None:
 
 
 @transaction.atomic
-def customer_create(*, tenant_id: int, rm: User | None, profile: dict[str, Any]) -> Customer:
+def customer_create(
+    *, tenant_id: int, rm: User | None, profile: dict[str, Any], user: User | None = None
+) -> Customer:
     _check_rm(tenant_id=tenant_id, rm=rm)
+    record_source(source=Source.CREATED, user=user)
     return Customer.objects.create(tenant_id=tenant_id, rm=rm, profile=clean_profile(profile))
 
 
 @transaction.atomic
-def customer_update(*, customer: Customer, rm: User | None, profile: dict[str, Any]) -> Customer:
+def customer_update(
+    *,
+    customer: Customer,
+    rm: User | None,
+    profile: dict[str, Any],
+    user: User | None = None,
+    source: str = Source.ADMIN,
+) -> Customer:
     """Replace the RM and the whole profile (the admin's form). Pending proposals
     whose field changed become stale, which is what stale detection is for."""
     _check_rm(tenant_id=customer.tenant_id, rm=rm)
     profile = clean_profile(profile)
     Customer.objects.select_for_update().get(pk=customer.pk)
+    record_source(source=source, user=user)
     customer.rm, customer.profile = rm, profile
     customer.save(update_fields=["rm", "profile", "updated_at"])
     return customer
 
 
 @transaction.atomic
-def customer_set_profile_values(*, customer: Customer, values: dict[str, Any]) -> Customer:
-    """Change some profile fields directly (not through a proposal)."""
+def customer_set_profile_values(
+    *,
+    customer: Customer,
+    values: dict[str, Any],
+    user: User | None = None,
+    source: str = Source.DIRECT,
+) -> Customer:
+    """Change some profile fields directly (not through a proposal): an import, a command."""
     changes = clean_profile(values)
     locked = Customer.objects.select_for_update().get(pk=customer.pk)
+    record_source(source=source, user=user)
     locked.profile = {**locked.profile, **changes}
     locked.save(update_fields=["profile", "updated_at"])
     customer.profile, customer.updated_at = locked.profile, locked.updated_at
@@ -71,7 +90,7 @@ def customer_set_profile_values(*, customer: Customer, values: dict[str, Any]) -
 class NotesOutcome:
     """What "Add meeting notes" produced. Nudges are shown once and never stored."""
 
-    artifacts: list[Artifact] = field(default_factory=list)
+    artifacts: list[Proposal] = field(default_factory=list)
     nudges: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
     assistant_name: str = ""

@@ -1,4 +1,11 @@
-"""Deciding proposals: accept, accept with edits, reject; one by one or by batch.
+"""Deciding proposals: one path for accept, edit, reject and revert, one for batches.
+
+`proposal_decide` and `proposal_decide_batch` are the only code that decides;
+the pages, the batch buttons, the JSON API, the admin's actions, the demo and
+any future caller (an agent's token API) call them with ids, never with an
+object read elsewhere. Each, once: looks the proposal up, checks the
+relationship manager, locks, updates, records where the profile change came
+from (crm_artifacts.history) and enqueues the workflows after the commit.
 
 Rules (the source's constraints, and what it left out):
 
@@ -6,65 +13,99 @@ Rules (the source's constraints, and what it left out):
 - A profile edit moves from pending to accepted, rejected or edited, once.
   The status UPDATE is conditional (`WHERE status = 'pending'`) and runs
   under row locks, so two decisions racing on one proposal end with exactly
-  one, and the loser is told the proposal was already decided.
+  one, and the loser is told the proposal was already decided, and how.
 - Accepting writes the value into the customer's profile in the same
   transaction. If the profile no longer holds the value the proposal saw
   (`previous_value`), the accept is refused as stale, with both values,
   unless the RM confirms (`confirm_stale=True`).
+- Reverting an accepted or edited proposal writes its `previous_value` back,
+  once, and only while the field still holds the value the decision wrote;
+  otherwise it is refused with the field's current value. The revert is a new
+  change in the profile's history; the decision stays on record.
 - The payload never changes, except `edited_value` on an edited accept.
-- One lock order on every path (single decisions, batches, follow-ups and
-  the tasks that repair them): the customer, then its artifacts by id, then
-  the follow-ups are written. Both locks are FOR NO KEY UPDATE, the lock the
-  UPDATEs themselves take (no key changes): it still serialises decisions,
-  but lets through the FOR KEY SHARE locks that another transaction's
-  foreign-key checks take on these rows (a new proposal or follow-up
-  referencing them), so a check can never wait on a decision in the
-  opposite order and deadlock with it.
-- An accepted proposal's follow-up is written in the decision's transaction
-  (never after the commit, where a failure lost it and its foreign-key
-  checks locked the rows in the reverse order); its workflow is enqueued
-  after the commit for whatever work is left.
-- The loser of a race is told the proposal was already decided, and how
-  (`AlreadyDecided.artifact`).
+- One lock order on every path (single decisions, batches, reverts,
+  follow-ups and the tasks that repair them): the customer, then its
+  proposals by id, then the follow-ups are written. Both locks are FOR NO KEY
+  UPDATE, the lock the UPDATEs themselves take: it serialises decisions but
+  lets through the FOR KEY SHARE locks of other transactions' foreign-key
+  checks on these rows, so such a check cannot deadlock with a decision.
+- An accepted proposal's follow-up is written in the decision's transaction;
+  its workflow is enqueued after the commit for whatever work is left.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from typing import Any
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Subquery
 from django.utils import timezone
 
+from config.errors import Conflict, NotAllowed, NotFound
 from crm_artifacts.fields import get_field
-from crm_artifacts.models import Artifact, Customer, ProfileEditStatus
-from crm_artifacts.services.access import ensure_rm_of_artifact, ensure_rm_of_customer
+from crm_artifacts.history import Source, record_source
+from crm_artifacts.models import Customer, ProfileEditStatus, Proposal
+from crm_artifacts.services.access import parse_id
 from crm_artifacts.services.errors import (
+    ALREADY_REVERTED,
     ARTIFACT_NOT_FOUND,
     BATCH_NOT_FOUND,
     EDITED_VALUE_ONLY_WHEN_EDITING,
     EDITED_VALUE_REQUIRED,
     INVALID_DECISION,
+    INVALID_REASON,
     NO_CUSTOMER,
     NOT_ATTACHED_RM,
+    NOT_REVERTIBLE,
+    REASON_ONLY_WHEN_REJECTING,
+    REASON_TOO_LONG,
+    REVERT_CHANGED_SINCE,
     AlreadyDecided,
-    Conflict,
-    NotFound,
     StaleBatch,
     StaleProposal,
     StaleValues,
 )
 from crm_artifacts.services.follow_ups import follow_ups_record
 from tenancy.models import User
+from tenancy.text import is_storable
 
 UNSET: Any = object()
+REASON_MAX_LENGTH = 500
+# Offered on the page (a datalist: pick one or type your own); any text is stored.
+REJECTION_REASONS = (
+    "Not what the customer said",
+    "Already changed elsewhere",
+    "Needs confirming with the customer first",
+    "Wrong field or wrong customer",
+)
 
 
-def _enqueue_workflows(tenant_id: int, artifacts: list[Artifact]) -> None:
-    """Start the accepted artifacts' workflows once the decision has committed."""
+class Decision:
+    ACCEPT = "accept"
+    EDIT = "edit"
+    REJECT = "reject"
+    REVERT = "revert"
+    ALL = (ACCEPT, EDIT, REJECT, REVERT)
+    BATCH = (ACCEPT, REJECT)
+
+
+# The API's statuses, as decisions (the source's updateStatus).
+STATUS_DECISIONS = {
+    ProfileEditStatus.ACCEPTED: Decision.ACCEPT,
+    ProfileEditStatus.EDITED: Decision.EDIT,
+    ProfileEditStatus.REJECTED: Decision.REJECT,
+}
+APPLIED = (ProfileEditStatus.ACCEPTED, ProfileEditStatus.EDITED)
+
+
+def _enqueue_workflows(tenant_id: int, proposals: Iterable[Proposal]) -> None:
+    """Start the accepted proposals' workflows once the decision has committed."""
     from crm_artifacts.tasks import run_workflows
 
-    ids = [a.pk for a in artifacts if a.workflow_trigger]
+    ids = [p.pk for p in proposals if p.workflow_trigger]
     if not ids:
         return
 
@@ -78,236 +119,350 @@ def _enqueue_workflows(tenant_id: int, artifacts: list[Artifact]) -> None:
     transaction.on_commit(enqueue_workflows, robust=True)
 
 
-def stale_values(artifact: Artifact, profile: dict[str, Any], target: Any) -> StaleValues | None:
+def stale_values(proposal: Proposal, profile: dict[str, Any], target: Any) -> StaleValues | None:
     """Both values when the profile moved on since the proposal was made, else None.
 
     A profile that already holds the value being applied is not stale: there
     is nothing of someone else's to overwrite.
     """
-    key = artifact.payload["field_key"]
-    current, previous = profile.get(key), artifact.payload.get("previous_value")
+    key = proposal.payload["field_key"]
+    current, previous = profile.get(key), proposal.payload.get("previous_value")
     if current in (previous, target):
         return None
     return StaleValues(
-        artifact_id=artifact.pk,
-        field_label=artifact.field_label,
+        artifact_id=proposal.pk,
+        field_label=proposal.field_label,
         current=current,
-        current_display=artifact.display_value(current),
+        current_display=proposal.display_value(current),
         previous=previous,
-        previous_display=artifact.previous_display,
-        proposed_display=artifact.display_value(target),
+        previous_display=proposal.previous_display,
+        proposed_display=proposal.display_value(target),
     )
 
 
-def _lock(*, artifact: Artifact, user: User) -> tuple[Customer, Artifact]:
-    """Check the user may decide, then lock the customer and the artifact (in that order)."""
-    current = (
-        Artifact.objects.select_related("customer")
-        .filter(tenant_id=user.tenant_id, pk=artifact.pk)
-        .first()
-    )
-    if current is None:
-        raise NotFound(ARTIFACT_NOT_FOUND)
-    ensure_rm_of_artifact(user=user, artifact=current)
-    if current.customer_id is None:
-        raise Conflict(NO_CUSTOMER)
-    customer = _lock_customers([current.customer_id]).get(current.customer_id)
-    if customer is None:  # deleted since the read
-        raise Conflict(NO_CUSTOMER)
-    ensure_rm_of_customer(user=user, customer=customer)  # reassigned meanwhile?
-    locked = Artifact.objects.select_for_update(no_key=True).get(pk=current.pk)
-    if not locked.is_pending:
-        raise AlreadyDecided(locked)
-    return customer, locked
+def clean_reason(reason: Any, decision: str) -> str:
+    """A rejection's reason, trimmed ("" for none); refused with any other decision."""
+    if reason is None or reason == "":
+        return ""
+    if not isinstance(reason, str) or not is_storable(reason):
+        raise ValidationError({"reason": INVALID_REASON})
+    if len(reason) > REASON_MAX_LENGTH:
+        raise ValidationError({"reason": REASON_TOO_LONG.format(max_length=REASON_MAX_LENGTH)})
+    if decision != Decision.REJECT:
+        raise ValidationError({"reason": REASON_ONLY_WHEN_REJECTING})
+    return reason.strip()
 
 
-def _lock_customers(customer_ids: list[int]) -> dict[int, Customer]:
+def _check_rm(*, user: User, rm_id: int | None) -> None:
+    if rm_id != user.pk:
+        raise NotAllowed(NOT_ATTACHED_RM)
+
+
+def _lock_customers(customer_ids: Iterable[int]) -> dict[int, Customer]:
     """Lock customers first, by id: the start of the one lock order (module docstring)."""
     return {
         c.pk: c
         for c in Customer.objects.select_for_update(no_key=True)
-        .filter(pk__in=customer_ids)
+        .filter(pk__in=list(customer_ids))
         .order_by("pk")
     }
 
 
-def _lock_pending(*, user: User, batch_id: str) -> list[Artifact]:
-    """Lock a batch's pending artifacts by id, after their customer (module docstring)."""
-    return list(
-        Artifact.objects.select_for_update(no_key=True)
-        .filter(tenant_id=user.tenant_id, batch_id=batch_id, status=ProfileEditStatus.PENDING)
-        .order_by("id")
+def _lock_one(*, user: User, proposal_id: object) -> tuple[Customer, Proposal]:
+    """The proposal and its customer, locked in the one order, the RM checked once.
+
+    Two statements: lock the customer found through the proposal (a sub-select,
+    so the customer is locked before the proposal), then lock the proposal.
+    """
+    pk = parse_id(proposal_id)
+    if pk is None:
+        raise NotFound(ARTIFACT_NOT_FOUND)
+    mine = Proposal.objects.filter(tenant_id=user.tenant_id, pk=pk)
+    customer = (
+        Customer.objects.select_for_update(no_key=True)
+        .filter(tenant_id=user.tenant_id, pk=Subquery(mine.values("customer_id")[:1]))
+        .first()
     )
+    proposal = mine.select_for_update(no_key=True).first()
+    if proposal is None:
+        raise NotFound(ARTIFACT_NOT_FOUND)
+    if customer is None or proposal.customer_id != customer.pk:
+        # No customer left: the RM recorded on the proposal may still read it.
+        _check_rm(user=user, rm_id=proposal.rm_id)
+        raise Conflict(NO_CUSTOMER)
+    _check_rm(user=user, rm_id=customer.rm_id)
+    proposal.customer = customer
+    return customer, proposal
 
 
-def _decide(
-    *,
-    artifact: Artifact,
-    user: User,
-    status: str,
-    edited_value: Any = UNSET,
-    confirm_stale: bool = False,
-) -> Artifact:
-    customer, locked = _lock(artifact=artifact, user=user)
-    payload = dict(locked.payload)
-    if status == ProfileEditStatus.EDITED:
-        payload["edited_value"] = edited_value
-    applies = status != ProfileEditStatus.REJECTED
-    target = edited_value if status == ProfileEditStatus.EDITED else payload["proposed_value"]
-    if applies and not confirm_stale:
-        stale = stale_values(locked, customer.profile, target)
-        if stale is not None:
-            raise StaleProposal(stale)
-
-    now = timezone.now()
-    updated = Artifact.objects.filter(pk=locked.pk, status=ProfileEditStatus.PENDING).update(
-        status=status, decided_by=user, decided_at=now, payload=payload
-    )
-    if updated != 1:  # cannot happen under the row lock; never decide twice regardless
-        raise AlreadyDecided(Artifact.objects.get(pk=locked.pk))
-    locked.status, locked.payload = status, payload
-    locked.decided_by, locked.decided_at = user, now
-    if applies:
-        profile = {**customer.profile, payload["field_key"]: target}
-        Customer.objects.filter(pk=customer.pk).update(profile=profile, updated_at=now)
-        customer.profile = profile
-        follow_ups_record(customer=customer, artifacts=[locked])
-
-    artifact.status, artifact.payload = status, payload
-    artifact.decided_by, artifact.decided_at = user, now
-    if applies:
-        _enqueue_workflows(locked.tenant_id, [locked])
-    return artifact
+def _write_profile(customer: Customer, changes: dict[str, Any], now, *, remove=()) -> None:
+    profile = {**customer.profile, **changes}
+    for key in remove:
+        profile.pop(key, None)
+    Customer.objects.filter(pk=customer.pk).update(profile=profile, updated_at=now)
+    customer.profile, customer.updated_at = profile, now
 
 
-@transaction.atomic
-def artifact_accept(*, artifact: Artifact, user: User, confirm_stale: bool = False) -> Artifact:
-    return _decide(
-        artifact=artifact, user=user, status=ProfileEditStatus.ACCEPTED, confirm_stale=confirm_stale
-    )
-
-
-@transaction.atomic
-def artifact_reject(*, artifact: Artifact, user: User) -> Artifact:
-    return _decide(artifact=artifact, user=user, status=ProfileEditStatus.REJECTED)
-
-
-@transaction.atomic
-def artifact_accept_with_edits(
-    *, artifact: Artifact, user: User, edited_value: Any, confirm_stale: bool = False
-) -> Artifact:
-    """Accept with the RM's own value (status "edited"); the proposal stays on record."""
-    field = get_field(artifact.payload.get("field_key"))
+def _clean_edited_value(proposal: Proposal, edited_value: Any) -> Any:
     if edited_value is UNSET or edited_value is None or edited_value == "":
         raise ValidationError({"edited_value": EDITED_VALUE_REQUIRED})
     try:
-        value = field.clean(edited_value)
+        return get_field(proposal.payload.get("field_key")).clean(edited_value)
     except ValidationError as error:
         raise ValidationError({"edited_value": error.messages}) from None
-    return _decide(
-        artifact=artifact,
-        user=user,
-        status=ProfileEditStatus.EDITED,
-        edited_value=value,
-        confirm_stale=confirm_stale,
+
+
+def _revert(*, user: User, customer: Customer, proposal: Proposal, now) -> Proposal:
+    if proposal.status not in APPLIED:
+        raise Conflict(NOT_REVERTIBLE.format(status=proposal.status))
+    if proposal.is_reverted:
+        raise AlreadyDecided(proposal, ALREADY_REVERTED)
+    key = proposal.payload["field_key"]
+    current, written = customer.profile.get(key), proposal.applied_value
+    if current != written:
+        raise Conflict(
+            REVERT_CHANGED_SINCE.format(
+                field=proposal.field_label,
+                current=proposal.display_value(current) or "(empty)",
+                written=proposal.display_value(written) or "(empty)",
+            )
+        )
+    Proposal.objects.filter(pk=proposal.pk, reverted_at__isnull=True).update(
+        reverted_by=user, reverted_at=now
     )
+    proposal.reverted_by, proposal.reverted_at = user, now
+    previous = proposal.payload.get("previous_value")
+    record_source(source=Source.REVERT, user=user, proposal=proposal.pk, batch=proposal.batch_id)
+    if previous is None:
+        _write_profile(customer, {}, now, remove=[key])
+    else:
+        _write_profile(customer, {key: previous}, now)
+    return proposal
 
 
-def artifact_update_status(
+@transaction.atomic
+def proposal_decide(
     *,
-    artifact: Artifact,
     user: User,
-    status: Any,
+    proposal_id: object,
+    decision: str,
     edited_value: Any = UNSET,
     confirm_stale: bool = False,
-) -> Artifact:
-    """The source's updateStatus, with the rules: only a decision, and only once."""
-    if not isinstance(status, str) or status not in ProfileEditStatus.DECISIONS:
+    reason: Any = "",
+) -> Proposal:
+    """Accept, edit (accept with the RM's value), reject or revert one proposal.
+
+    Returns the proposal as decided, its `customer` the locked customer with
+    the profile as written. Refusals: NotFound, NotAllowed, AlreadyDecided,
+    StaleProposal, Conflict (no customer, not revertible, changed since) and
+    ValidationError (bad decision, edited value or reason).
+    """
+    if decision not in Decision.ALL:
         raise ValidationError({"status": INVALID_DECISION})
-    if status != ProfileEditStatus.EDITED and edited_value is not UNSET:
+    if decision != Decision.EDIT and edited_value is not UNSET:
         raise ValidationError({"edited_value": EDITED_VALUE_ONLY_WHEN_EDITING})
-    if status == ProfileEditStatus.ACCEPTED:
-        return artifact_accept(artifact=artifact, user=user, confirm_stale=confirm_stale)
-    if status == ProfileEditStatus.REJECTED:
-        return artifact_reject(artifact=artifact, user=user)
-    return artifact_accept_with_edits(
-        artifact=artifact, user=user, edited_value=edited_value, confirm_stale=confirm_stale
+    reason = clean_reason(reason, decision)
+    customer, proposal = _lock_one(user=user, proposal_id=proposal_id)
+    now = timezone.now()
+    if decision == Decision.REVERT:
+        return _revert(user=user, customer=customer, proposal=proposal, now=now)
+
+    if not proposal.is_pending:
+        raise AlreadyDecided(proposal)
+    payload = dict(proposal.payload)
+    target = payload["proposed_value"]
+    if decision == Decision.EDIT:
+        target = payload["edited_value"] = _clean_edited_value(proposal, edited_value)
+    applies = decision != Decision.REJECT
+    if applies and not confirm_stale:
+        stale = stale_values(proposal, customer.profile, target)
+        if stale is not None:
+            raise StaleProposal(stale)
+
+    status = {
+        Decision.ACCEPT: ProfileEditStatus.ACCEPTED,
+        Decision.EDIT: ProfileEditStatus.EDITED,
+        Decision.REJECT: ProfileEditStatus.REJECTED,
+    }[decision]
+    updated = Proposal.objects.filter(pk=proposal.pk, status=ProfileEditStatus.PENDING).update(
+        status=status, decided_by=user, decided_at=now, payload=payload, rejection_reason=reason
     )
+    if updated != 1:  # cannot happen under the row lock; never decide twice regardless
+        raise AlreadyDecided(Proposal.objects.get(pk=proposal.pk))
+    proposal.status, proposal.payload, proposal.rejection_reason = status, payload, reason
+    proposal.decided_by, proposal.decided_at = user, now
+    if applies:
+        record_source(
+            source=Source.PROPOSAL, user=user, proposal=proposal.pk, batch=proposal.batch_id
+        )
+        _write_profile(customer, {payload["field_key"]: target}, now)
+        follow_ups_record(customer=customer, artifacts=[proposal])
+        _enqueue_workflows(proposal.tenant_id, [proposal])
+    return proposal
 
 
-def _batch_customers(*, user: User, batch_id: str) -> list[int]:
+@dataclass
+class BatchOutcome:
+    """What a batch decision did: the proposals it decided (pending ones only)."""
+
+    decision: str
+    customer: Customer | None
+    proposals: list[Proposal] = field(default_factory=list)
+
+    @property
+    def count(self) -> int:
+        return len(self.proposals)
+
+
+def _batch_customer_ids(*, user: User, batch_id: str) -> list[int]:
     """The batch's customer ids after checking the user is their RM (one query)."""
     rows = list(
-        Artifact.objects.filter(tenant_id=user.tenant_id, batch_id=batch_id)
-        .values_list("customer_id", "customer__rm_id")
+        Proposal.objects.filter(tenant_id=user.tenant_id, batch_id=batch_id)
+        .values_list("customer_id", "customer__rm_id", "rm_id")
         .distinct()
     )
     if not rows:
         raise NotFound(BATCH_NOT_FOUND)
-    for customer_id, customer_rm_id in rows:
+    for customer_id, customer_rm_id, rm_id in rows:
+        _check_rm(user=user, rm_id=customer_rm_id if customer_id else rm_id)
         if customer_id is None:
             raise Conflict(NO_CUSTOMER)
-        if customer_rm_id != user.pk:
-            raise PermissionDenied(NOT_ATTACHED_RM)
-    return sorted({customer_id for customer_id, _ in rows})
+    return sorted({customer_id for customer_id, _, _ in rows})
 
 
 @transaction.atomic
-def batch_accept(*, batch_id: str, user: User, confirm_stale: bool = False) -> int:
-    """Accept the batch's pending proposals; return how many. Decided ones are left alone.
+def proposal_decide_batch(
+    *,
+    user: User,
+    batch_id: str,
+    decision: str,
+    proposal_ids: Iterable[object] | None = None,
+    confirm_stale: bool = False,
+    reason: Any = "",
+) -> BatchOutcome:
+    """Accept or reject a batch's pending proposals (or only `proposal_ids` of them).
 
-    A fixed number of statements whatever the batch size: read, lock the
-    customer, lock the pending rows, one UPDATE for the statuses and one for
-    the profile. A stale proposal refuses the whole batch (nothing changes)
-    unless confirmed, with every stale value in the error.
+    A fixed number of statements whatever the size: read the batch's
+    customers (checking the RM), lock them, lock the pending rows, one UPDATE
+    for the statuses and, for an accept, one for the profile. Decided
+    proposals are left alone (an empty outcome says someone was first). A
+    stale proposal refuses the whole accept (nothing changes) unless
+    confirmed, with every stale value in the error.
     """
-    customers = _lock_customers(_batch_customers(user=user, batch_id=batch_id))
-    pending = _lock_pending(user=user, batch_id=batch_id)
+    if decision not in Decision.BATCH:
+        raise ValidationError({"status": INVALID_DECISION})
+    reason = clean_reason(reason, decision)
+    customers = _lock_customers(_batch_customer_ids(user=user, batch_id=batch_id))
+    pending_qs = Proposal.objects.select_for_update(no_key=True).filter(
+        tenant_id=user.tenant_id, batch_id=batch_id, status=ProfileEditStatus.PENDING
+    )
+    if proposal_ids is not None:
+        pending_qs = pending_qs.filter(pk__in=[pk for p in proposal_ids if (pk := parse_id(p))])
+    pending = list(pending_qs.order_by("id"))
+    customer = next(iter(customers.values()), None)  # a batch has one customer
+    outcome = BatchOutcome(decision=decision, customer=customer, proposals=pending)
     if not pending:
-        return 0
-    if not confirm_stale:
+        return outcome
+    for proposal in pending:
+        proposal.customer = customers[proposal.customer_id]
+    accepting = decision == Decision.ACCEPT
+    if accepting and not confirm_stale:
         stale = [
             s
-            for a in pending
-            if (s := stale_values(a, customers[a.customer_id].profile, a.payload["proposed_value"]))
+            for p in pending
+            if (s := stale_values(p, p.customer.profile, p.payload["proposed_value"]))
         ]
         if stale:
             raise StaleBatch(stale)
 
     now = timezone.now()
-    count = Artifact.objects.filter(
-        pk__in=[a.pk for a in pending], status=ProfileEditStatus.PENDING
-    ).update(status=ProfileEditStatus.ACCEPTED, decided_by=user, decided_at=now)
-    # A batch has one customer (artifact_create_batch sees to it): one profile write.
-    for customer_id, customer in customers.items():
-        changes = {
-            a.payload["field_key"]: a.payload["proposed_value"]
-            for a in pending
-            if a.customer_id == customer_id
-        }
-        if changes:
-            Customer.objects.filter(pk=customer_id).update(
-                profile={**customer.profile, **changes}, updated_at=now
-            )
-        follow_ups_record(
-            customer=customer, artifacts=[a for a in pending if a.customer_id == customer_id]
-        )
-    _enqueue_workflows(user.tenant_id, pending)
-    return count
+    status = ProfileEditStatus.ACCEPTED if accepting else ProfileEditStatus.REJECTED
+    Proposal.objects.filter(
+        pk__in=[p.pk for p in pending], status=ProfileEditStatus.PENDING
+    ).update(status=status, decided_by=user, decided_at=now, rejection_reason=reason)
+    for proposal in pending:
+        proposal.status, proposal.decided_by, proposal.decided_at = status, user, now
+        proposal.rejection_reason = reason
+    if accepting:
+        record_source(source=Source.PROPOSAL, user=user, batch=batch_id)
+        for customer_id, locked in customers.items():
+            mine = [p for p in pending if p.customer_id == customer_id]
+            if mine:
+                changes = {p.payload["field_key"]: p.payload["proposed_value"] for p in mine}
+                _write_profile(locked, changes, now)
+                follow_ups_record(customer=locked, artifacts=mine)
+        _enqueue_workflows(user.tenant_id, pending)
+    return outcome
 
 
-@transaction.atomic
+# --- The source's entry points, named as it named them --------------------------
+
+
+def artifact_update_status(
+    *,
+    artifact: Proposal,
+    user: User,
+    status: Any,
+    edited_value: Any = UNSET,
+    confirm_stale: bool = False,
+    reason: Any = "",
+) -> Proposal:
+    """The source's updateStatus: a status (accepted, rejected, edited), decided once."""
+    if not isinstance(status, str) or status not in STATUS_DECISIONS:
+        raise ValidationError({"status": INVALID_DECISION})
+    return _decided_into(
+        artifact,
+        proposal_decide(
+            user=user,
+            proposal_id=artifact.pk,
+            decision=STATUS_DECISIONS[status],
+            edited_value=edited_value,
+            confirm_stale=confirm_stale,
+            reason=reason,
+        ),
+    )
+
+
+def _decided_into(artifact: Proposal, decided: Proposal) -> Proposal:
+    """Give the caller's object the decision's state (they may hold on to it)."""
+    for name in ("status", "payload", "decided_by", "decided_at", "rejection_reason"):
+        setattr(artifact, name, getattr(decided, name))
+    artifact.reverted_by, artifact.reverted_at = decided.reverted_by, decided.reverted_at
+    return artifact
+
+
+def artifact_accept(*, artifact: Proposal, user: User, confirm_stale: bool = False) -> Proposal:
+    return artifact_update_status(
+        artifact=artifact, user=user, status=ProfileEditStatus.ACCEPTED, confirm_stale=confirm_stale
+    )
+
+
+def artifact_reject(*, artifact: Proposal, user: User, reason: Any = "") -> Proposal:
+    return artifact_update_status(
+        artifact=artifact, user=user, status=ProfileEditStatus.REJECTED, reason=reason
+    )
+
+
+def artifact_accept_with_edits(
+    *, artifact: Proposal, user: User, edited_value: Any, confirm_stale: bool = False
+) -> Proposal:
+    """Accept with the RM's own value (status "edited"); the proposal stays on record."""
+    return artifact_update_status(
+        artifact=artifact,
+        user=user,
+        status=ProfileEditStatus.EDITED,
+        edited_value=edited_value,
+        confirm_stale=confirm_stale,
+    )
+
+
+def batch_accept(*, batch_id: str, user: User, confirm_stale: bool = False) -> int:
+    """Accept the batch's pending proposals; return how many."""
+    return proposal_decide_batch(
+        user=user, batch_id=batch_id, decision=Decision.ACCEPT, confirm_stale=confirm_stale
+    ).count
+
+
 def batch_reject(*, batch_id: str, user: User) -> int:
-    """Reject the batch's pending proposals in one UPDATE; return how many.
-
-    Locks like every decision (customer, then the artifacts by id) before the
-    UPDATE: an UPDATE alone locks its rows in whatever order it meets them,
-    and skipping the customer would let it cross a single decision's locks.
-    """
-    _lock_customers(_batch_customers(user=user, batch_id=batch_id))
-    pending = _lock_pending(user=user, batch_id=batch_id)
-    if not pending:
-        return 0
-    return Artifact.objects.filter(
-        pk__in=[a.pk for a in pending], status=ProfileEditStatus.PENDING
-    ).update(status=ProfileEditStatus.REJECTED, decided_by=user, decided_at=timezone.now())
+    """Reject the batch's pending proposals in one UPDATE; return how many."""
+    return proposal_decide_batch(user=user, batch_id=batch_id, decision=Decision.REJECT).count

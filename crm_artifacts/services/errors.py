@@ -1,9 +1,10 @@
 """What the CRM services refuse, and the messages people see.
 
-Bad input is a `ValidationError` (HTTP 400), a foreign tenant's or unknown
-object `NotFound` (404), someone who is not the customer's RM
-`PermissionDenied` (403), and a proposal that can no longer be decided as
-asked a `Conflict` (409): already decided, or stale.
+The refusals are the project's (config/errors.py): bad input is a
+`ValidationError` (HTTP 400), a foreign tenant's or unknown object `NotFound`
+(404), someone who is not the customer's RM `NotAllowed` (403, a Django
+`PermissionDenied`), and a proposal that can no longer be decided as asked a
+`Conflict` (409): already decided, stale, or changed since (a revert).
 """
 
 from __future__ import annotations
@@ -11,7 +12,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from crm_artifacts.models import Artifact, ProfileEditStatus
+from config.errors import AlreadyDecided as _AlreadyDecided
+
+# Re-exported: the CRM code and its tests import the refusals from here.
+from config.errors import Conflict, DomainError, NotAllowed, NotFound, Stale  # noqa: F401
+from crm_artifacts.models import ProfileEditStatus, Proposal
 
 CUSTOMER_NOT_FOUND = "Customer not found"
 ARTIFACT_NOT_FOUND = "Artifact not found"
@@ -26,6 +31,15 @@ STALE = (
     "{field} changed since this proposal was made: the profile now says “{current}”, "
     "the proposal expected “{previous}”."
 )
+NOT_REVERTIBLE = "Only an accepted or edited proposal can be reverted; this one is {status}."
+ALREADY_REVERTED = "This proposal was already reverted; the profile has its previous value."
+REVERT_CHANGED_SINCE = (
+    "{field} changed since this proposal was accepted: the profile now says “{current}”, "
+    "not “{written}”, so reverting would overwrite that later change. Nothing was changed."
+)
+INVALID_REASON = "A rejection reason must be text."
+REASON_ONLY_WHEN_REJECTING = "A reason only goes with a rejection."
+REASON_TOO_LONG = "A rejection reason has at most {max_length} characters."
 STALE_BATCH = "{count} of these proposals are out of date: the profile changed since."
 INVALID_DECISION = "Invalid status. Must be one of: " + ", ".join(ProfileEditStatus.DECISIONS)
 INVALID_STATUS_FILTER = "Invalid status. Must be one of: " + ", ".join(ProfileEditStatus.ALL)
@@ -55,29 +69,21 @@ INVALID_OFFSET = "offset must be a whole number from 0 to {max_offset}."
 INVALID_ORDER = "order must be asc or desc."
 
 
-class CrmError(Exception):
-    """A refusal with a message for a person (`str(error)`)."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
+CrmError = DomainError  # the name the CRM code used before the shared hierarchy
 
 
-class NotFound(CrmError):
-    pass
-
-
-class Conflict(CrmError):
-    pass
-
-
-class AlreadyDecided(Conflict):
+class AlreadyDecided(_AlreadyDecided):
     """Someone decided first: carries the proposal as decided, for the loser to see."""
 
-    def __init__(self, artifact: Artifact) -> None:
-        super().__init__(ALREADY_DECIDED.format(status=artifact.status))
+    def __init__(self, artifact: Proposal, message: str = ALREADY_DECIDED) -> None:
+        super().__init__(message.format(status=artifact.status))
         self.artifact = artifact
-        self.status = artifact.status
+        self.decided_status = artifact.status
+
+    def json_details(self) -> dict[str, Any]:
+        from crm_artifacts.api import artifact_json
+
+        return {"artifact": artifact_json(self.artifact)}
 
 
 @dataclass(frozen=True)
@@ -93,7 +99,7 @@ class StaleValues:
     proposed_display: str
 
 
-class StaleProposal(Conflict):
+class StaleProposal(Stale):
     def __init__(self, stale: StaleValues) -> None:
         super().__init__(
             STALE.format(
@@ -104,8 +110,13 @@ class StaleProposal(Conflict):
         )
         self.stale = stale
 
+    def json_details(self) -> dict[str, Any]:
+        from crm_artifacts.api import stale_json
 
-class StaleBatch(Conflict):
+        return {"stale": stale_json(self.stale)}
+
+
+class StaleBatch(Stale):
     def __init__(self, stale: list[StaleValues]) -> None:
         super().__init__(STALE_BATCH.format(count=len(stale)))
         self.stale = stale

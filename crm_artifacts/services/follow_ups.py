@@ -17,7 +17,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Exists, OuterRef, QuerySet
 
-from crm_artifacts.models import Artifact, Customer, FollowUp, ProfileEditStatus
+from crm_artifacts.models import Customer, FollowUp, ProfileEditStatus, Proposal
 from crm_artifacts.services.errors import FOLLOW_UP_NOT_YOURS
 from crm_artifacts.workflows import WORKFLOWS
 from tenancy.models import User
@@ -25,7 +25,7 @@ from tenancy.models import User
 APPLIED = (ProfileEditStatus.ACCEPTED, ProfileEditStatus.EDITED)
 
 
-def follow_ups_record(*, customer: Customer, artifacts: Iterable[Artifact]) -> int:
+def follow_ups_record(*, customer: Customer, artifacts: Iterable[Proposal]) -> int:
     """Write the follow-ups of `customer`'s just-accepted artifacts; return how many.
 
     Call it inside the decision's transaction, after locking the customer and
@@ -51,11 +51,11 @@ def follow_ups_record(*, customer: Customer, artifacts: Iterable[Artifact]) -> i
     return len(FollowUp.objects.bulk_create(rows, ignore_conflicts=True)) if rows else 0
 
 
-def follow_ups_missing(*, tenant_id: int) -> QuerySet[Artifact]:
+def follow_ups_missing(*, tenant_id: int) -> QuerySet[Proposal]:
     """Applied proposals whose workflow writes a follow-up that is not there."""
     with_follow_up = [name for name, w in WORKFLOWS.items() if w.follow_up is not None]
     return (
-        Artifact.objects.filter(
+        Proposal.objects.filter(
             tenant_id=tenant_id,
             status__in=APPLIED,
             workflow_trigger__in=with_follow_up,
@@ -96,7 +96,7 @@ def follow_up_ensure(*, artifact_id: int, tenant_id: int) -> bool:
 
 
 @transaction.atomic
-def follow_up_record(*, artifact: Artifact, workflow: str, title: str, due_on: dt.date) -> FollowUp:
+def follow_up_record(*, artifact: Proposal, workflow: str, title: str, due_on: dt.date) -> FollowUp:
     """Record a follow-up with a title of one's own, once (a second call finds it)."""
     follow_up, _ = FollowUp.objects.get_or_create(
         tenant_id=artifact.tenant_id,

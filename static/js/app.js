@@ -11,6 +11,28 @@
       event.stopImmediatePropagation();
     }
   }, true);
+  // A refusal (config/errors.py) is its message retargeted into #flash: swap
+  // it whatever its status (base.html's htmx config leaves 403/404 unswapped).
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    if (event.detail.xhr && event.detail.xhr.getResponseHeader("X-Refusal")) {
+      event.detail.shouldSwap = true;
+      event.detail.isError = false;
+    }
+  });
+  // "Accept all" / "Reject all" (crm_artifacts): a link to a confirmation page,
+  // which with JavaScript opens the same question in the page's <dialog> instead.
+  document.addEventListener("click", function (event) {
+    var link = event.target.closest && event.target.closest("a[data-dialog]");
+    var dialog = link && document.getElementById(link.dataset.dialog);
+    if (dialog && typeof dialog.showModal === "function") {
+      event.preventDefault();
+      dialog.showModal();
+    }
+  });
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    var dialog = event.detail.elt.closest && event.detail.elt.closest("dialog[open]");
+    if (dialog) dialog.close();
+  });
   document.addEventListener("htmx:confirm", function (event) {
     var el = event.detail.elt;
     if (el.dataset && el.dataset.confirm && el.tagName !== "FORM") {

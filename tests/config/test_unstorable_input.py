@@ -26,8 +26,8 @@ pytestmark = pytest.mark.django_db
 REPORTED = [
     "/portfolio/?q=%00",
     "/portfolio/?q=a%00b",
-    "/admin/crm_artifacts/artifact/?batch_id=%00",
-    "/admin/crm_artifacts/artifact/?status=%00",
+    "/admin/crm_artifacts/proposal/?batch_id=%00",
+    "/admin/crm_artifacts/proposal/?status=%00",
     "/admin/portfolio/workartifact/?category=%00",
     "/admin/autocomplete/?app_label=skills&model_name=skill&field_name=parent&term=%00",
 ]

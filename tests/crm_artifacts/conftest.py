@@ -10,7 +10,7 @@ import pytest
 from django.test import Client
 
 from crm_artifacts import services
-from crm_artifacts.models import Artifact, CreatorType, Customer
+from crm_artifacts.models import CreatorType, Customer, Proposal
 from tenancy.context import tenant_context
 from tests.crm_artifacts.factories import CustomerFactory
 
@@ -40,12 +40,12 @@ def bob_client(client_for, bob) -> Client:
 
 
 @pytest.fixture
-def make_batch() -> Callable[..., list[Artifact]]:
+def make_batch() -> Callable[..., list[Proposal]]:
     """`make_batch(customer, email="x@y.z", employer="Initech")`: a pending batch."""
 
     def make(
         customer: Customer, *, workflow_trigger: str | None = None, **values: Any
-    ) -> list[Artifact]:
+    ) -> list[Proposal]:
         edits = [
             services.ProfileEditInput(
                 field_key=key,

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
-from crm_artifacts.models import Artifact, Customer, FollowUp
+from crm_artifacts.models import Customer, FollowUp, Proposal
 from tenancy.context import tenant_context
 from tests.crm_artifacts.factories import CustomerFactory
 
@@ -75,7 +75,7 @@ def test_artifact_list_filters_and_search(bob, customer, batch, make_batch):
         CustomerFactory(rm=bob, profile={"fullName": "Other One"}), phone="07700 900123"
     )
     client = admin_client(bob)
-    base = "/admin/crm_artifacts/artifact/"
+    base = "/admin/crm_artifacts/proposal/"
     assert client.get(base).status_code == 200
     by_batch = client.get(base, {"batch_id": other[0].batch_id}).text
     assert "07700 900123" in by_batch
@@ -88,28 +88,28 @@ def test_artifact_list_filters_and_search(bob, customer, batch, make_batch):
 
 def test_artifacts_are_read_only_in_the_admin(bob, batch, reload):
     client = admin_client(bob)
-    url = f"/admin/crm_artifacts/artifact/{batch[0].pk}/change/"
+    url = f"/admin/crm_artifacts/proposal/{batch[0].pk}/change/"
     page = client.get(url)
     assert page.status_code == 200
     assert "&quot;proposed_value&quot;: &quot;jane@new.example&quot;" in page.text
     assert 'name="_save"' not in page.text
     assert client.post(url, {"status": "accepted"}).status_code == 403
-    assert client.get("/admin/crm_artifacts/artifact/add/").status_code == 403
-    assert client.post(f"/admin/crm_artifacts/artifact/{batch[0].pk}/delete/").status_code == 403
+    assert client.get("/admin/crm_artifacts/proposal/add/").status_code == 403
+    assert client.post(f"/admin/crm_artifacts/proposal/{batch[0].pk}/delete/").status_code == 403
     assert reload(batch[0]).status == "pending"
 
 
 def test_admin_actions_decide_through_the_services(bob, customer, batch, reload):
     client = admin_client(bob)
     response = client.post(
-        "/admin/crm_artifacts/artifact/",
+        "/admin/crm_artifacts/proposal/",
         {"action": "accept_selected", "_selected_action": [batch[0].pk]},
         follow=True,
     )
     assert "1 proposal(s) accepted." in response.text
     assert reload(customer).profile["email"] == "jane@new.example"
     again = client.post(
-        "/admin/crm_artifacts/artifact/",
+        "/admin/crm_artifacts/proposal/",
         {"action": "reject_selected", "_selected_action": [batch[0].pk, batch[1].pk]},
         follow=True,
     )
@@ -120,7 +120,7 @@ def test_admin_actions_decide_through_the_services(bob, customer, batch, reload)
 
 def test_a_tenant_admin_who_is_not_the_rm_cannot_decide(alice, customer, batch, reload):
     response = admin_client(alice).post(
-        "/admin/crm_artifacts/artifact/",
+        "/admin/crm_artifacts/proposal/",
         {"action": "accept_selected", "_selected_action": [batch[0].pk]},
         follow=True,
     )
@@ -132,10 +132,10 @@ def test_follow_ups_are_listed_and_marked_done(bob, alice, customer, batch, in_t
     from crm_artifacts.tasks import run_workflows
 
     with in_tenant(bob):
-        Artifact.objects.filter(pk=batch[0].pk).update(workflow_trigger="follow_up")
+        Proposal.objects.filter(pk=batch[0].pk).update(workflow_trigger="follow_up")
         from crm_artifacts import services
 
-        services.artifact_accept(artifact=Artifact.objects.get(pk=batch[0].pk), user=bob)
+        services.artifact_accept(artifact=Proposal.objects.get(pk=batch[0].pk), user=bob)
     run_workflows.call(tenant_id=bob.tenant_id, artifact_ids=[batch[0].pk])
     with in_tenant(bob):
         follow_up = FollowUp.objects.get()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from crm_artifacts.models import Artifact
+from crm_artifacts.models import Proposal
 from loadtest.batches import pending_batch
 from tests.crm_artifacts.factories import CustomerFactory
 from tests.utils import count_queries
@@ -12,7 +12,7 @@ from tests.utils import count_queries
 pytestmark = pytest.mark.django_db
 
 
-def accept(client, batch: list[Artifact]):
+def accept(client, batch: list[Proposal]):
     return client.post(f"/crm/batches/{batch[0].batch_id}/accept/")
 
 
@@ -26,8 +26,8 @@ def test_accepting_100_proposals_runs_the_queries_of_10(bob, bob_client, in_tena
     assert small_response.status_code == large_response.status_code == 302
     assert small_queries == large_queries
     with in_tenant(bob):
-        assert Artifact.objects.filter(batch_id=large[0].batch_id, status="accepted").count() == 100
-        customer = Artifact.objects.select_related("customer").get(pk=large[-1].pk).customer
+        assert Proposal.objects.filter(batch_id=large[0].batch_id, status="accepted").count() == 100
+        customer = Proposal.objects.select_related("customer").get(pk=large[-1].pk).customer
     # Every field of the batch reached the profile (the last proposal per field wins).
     last = {a.payload["field_key"]: a.payload["proposed_value"] for a in large}
     assert {k: customer.profile[k] for k in last} == last

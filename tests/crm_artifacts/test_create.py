@@ -7,7 +7,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 
 from crm_artifacts import services
-from crm_artifacts.models import Artifact, CreatorType, ProfileEditStatus
+from crm_artifacts.models import CreatorType, ProfileEditStatus, Proposal
 from tests.crm_artifacts.factories import CustomerFactory
 from tests.utils import count_queries
 
@@ -31,7 +31,7 @@ def test_create_batch_records_every_column_and_the_previous_value(customer, bob,
             workflow_trigger="follow_up",
             requested_by=bob,
         )
-        stored = list(Artifact.objects.order_by("id"))
+        stored = list(Proposal.objects.order_by("id"))
     assert [a.pk for a in artifacts] == [a.pk for a in stored]
     email = stored[0]
     assert email.tenant_id == customer.tenant_id
@@ -61,7 +61,7 @@ def test_create_one_is_a_batch_of_one(customer, in_tenant):
         )
         assert artifact.payload["proposed_value"] == 3
         assert "confidence" not in artifact.payload
-        assert Artifact.objects.filter(batch_id=artifact.batch_id).count() == 1
+        assert Proposal.objects.filter(batch_id=artifact.batch_id).count() == 1
 
 
 def test_create_one_can_join_the_customers_batch(customer, in_tenant, make_batch):
@@ -115,7 +115,7 @@ def test_payload_is_validated_on_the_way_in(customer, in_tenant, edit, message):
         create(customer, edit)
     assert any(message in m for m in error.value.messages), error.value.messages
     with in_tenant(customer.tenant):
-        assert not Artifact.objects.exists()
+        assert not Proposal.objects.exists()
 
 
 def test_choice_values_are_normalised(customer, in_tenant):
@@ -146,7 +146,7 @@ def test_batch_creation_is_all_or_none(customer, in_tenant):
         create(customer, *edits)
     assert error.value.messages == ["Email: Enter a valid email address."]
     with in_tenant(customer.tenant):
-        assert not Artifact.objects.exists()
+        assert not Proposal.objects.exists()
 
 
 @pytest.mark.django_db(transaction=True)  # the owner's ALTER must not wait on our locks
@@ -161,7 +161,7 @@ def test_batch_creation_rolls_back_when_the_database_refuses(customer, in_tenant
         with in_tenant(customer.tenant):
             with pytest.raises(IntegrityError), transaction.atomic():
                 create(customer, *edits)
-            assert not Artifact.objects.exists()
+            assert not Proposal.objects.exists()
     finally:
         owner_connection.execute(
             "ALTER TABLE crm_artifacts_artifact DROP CONSTRAINT test_no_pilots"
@@ -204,14 +204,14 @@ def test_a_foreign_tenants_customer_is_refused(globex_customer, bob, in_tenant):
         with pytest.raises(services.NotFound):
             create(globex_customer, Edit("occupation", "Spy"), requested_by=bob)
     with in_tenant(globex_customer.tenant):
-        assert not Artifact.objects.exists()
+        assert not Proposal.objects.exists()
 
 
 def test_status_check_constraint_holds_in_the_database(customer, in_tenant, make_batch):
     (artifact,) = make_batch(customer, occupation="Pilot")
     with in_tenant(customer.tenant):
         with pytest.raises(IntegrityError), transaction.atomic():
-            Artifact.objects.filter(pk=artifact.pk).update(status="maybe")
+            Proposal.objects.filter(pk=artifact.pk).update(status="maybe")
         with pytest.raises(IntegrityError), transaction.atomic():
             # A decision without a time breaks the audit trail.
-            Artifact.objects.filter(pk=artifact.pk).update(status=ProfileEditStatus.ACCEPTED)
+            Proposal.objects.filter(pk=artifact.pk).update(status=ProfileEditStatus.ACCEPTED)

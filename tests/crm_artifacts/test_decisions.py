@@ -6,7 +6,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from crm_artifacts import services
-from crm_artifacts.models import Artifact
+from crm_artifacts.models import Proposal
 from tenancy.context import tenant_context
 from tests.crm_artifacts.factories import CustomerFactory
 from tests.utils import count_queries
@@ -158,7 +158,7 @@ def test_a_deleted_customer_leaves_its_proposals_on_record(customer, bob, make_b
     (artifact,) = make_batch(customer, occupation="Pilot")
     with _ctx(bob):
         customer.delete()
-        orphan = Artifact.objects.get(pk=artifact.pk)
+        orphan = Proposal.objects.get(pk=artifact.pk)
         assert orphan.customer_id is None
         assert services.artifact_get(user=bob, artifact_id=artifact.pk) == orphan
         with pytest.raises(services.Conflict, match=services.NO_CUSTOMER):

@@ -6,7 +6,7 @@ import pytest
 from django.core.management import call_command
 
 from crm_artifacts import services
-from crm_artifacts.models import Artifact, Customer, FollowUp
+from crm_artifacts.models import Customer, FollowUp, Proposal
 from tenancy.context import tenant_context
 from tenancy.models import User
 
@@ -17,7 +17,7 @@ def snapshot(tenant_id: int) -> tuple:
     with tenant_context(tenant_id):
         return (
             sorted(Customer.objects.values_list("profile__fullName", "rm__email")),
-            sorted(Artifact.objects.values_list("customer__profile__fullName", "status")),
+            sorted(Proposal.objects.values_list("customer__profile__fullName", "status")),
             FollowUp.objects.count(),
         )
 
@@ -40,7 +40,7 @@ def test_seed_demo_gives_bob_pending_and_stale_batches_and_is_idempotent(
     assert acme[2] >= 1  # the accepted proposal's follow-up workflow ran
 
     with tenant_context(bob.tenant_id):
-        pending = Artifact.objects.filter(status="pending").select_related("customer")
+        pending = Proposal.objects.filter(status="pending").select_related("customer")
         stale = [
             a
             for a in pending

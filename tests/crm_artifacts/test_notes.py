@@ -7,7 +7,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 
 from assistant.base import AssistantError, Extraction, ProposedEdit
 from crm_artifacts import services
-from crm_artifacts.models import Artifact
+from crm_artifacts.models import Proposal
 from tenancy.context import tenant_context
 from tests.crm_artifacts.test_extraction import SAMPLES
 
@@ -33,7 +33,7 @@ def test_notes_make_one_batch_with_a_proposal_per_field(customer, bob):
         outcome = services.notes_propose(
             customer=customer, user=bob, notes=notes, workflow_trigger="follow_up"
         )
-        stored = list(Artifact.objects.order_by("id"))
+        stored = list(Proposal.objects.order_by("id"))
     assert outcome.batch_id
     assert {a.batch_id for a in stored} == {outcome.batch_id}
     assert [a.payload["field_key"] for a in stored] == [
@@ -67,7 +67,7 @@ def test_notes_with_nothing_to_propose_create_nothing(customer, bob):
         assert outcome.artifacts == []
         assert outcome.batch_id is None
         assert outcome.nudges  # the RM is asked whether anything should be recorded
-        assert not Artifact.objects.exists()
+        assert not Proposal.objects.exists()
 
 
 def test_an_assistant_failure_writes_nothing(customer, bob):
@@ -75,7 +75,7 @@ def test_an_assistant_failure_writes_nothing(customer, bob):
     with tenant_context(bob.tenant_id):
         with pytest.raises(AssistantError, match="could not be reached"):
             services.notes_propose(customer=customer, user=bob, notes="x", assistant=failing)
-        assert not Artifact.objects.exists()
+        assert not Proposal.objects.exists()
 
 
 def test_bad_values_from_a_provider_are_left_out_with_a_reason(customer, bob):

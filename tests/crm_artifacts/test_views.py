@@ -10,7 +10,7 @@ import pytest
 
 from assistant.base import AssistantError
 from crm_artifacts import services
-from crm_artifacts.models import Artifact
+from crm_artifacts.models import Proposal
 from tenancy.context import tenant_context
 from tests.crm_artifacts.factories import CustomerFactory
 from tests.utils import assert_constant_queries
@@ -56,7 +56,7 @@ def test_every_object_url_is_403_for_a_teammate_who_is_not_the_rm(
         assert "relationship manager can see and decide" in response.text
     assert reload(batch[0]).status == "pending"
     with tenant_context(customer.tenant_id):
-        assert Artifact.objects.count() == 3
+        assert Proposal.objects.count() == 3
 
 
 def test_post_only_urls_answer_get_with_405(bob_client, customer, batch):
@@ -171,7 +171,7 @@ def test_notes_create_one_batch_and_show_the_nudges_once(bob_client, customer, r
     assert "2 proposals from these notes are waiting for your decision." in response.text
     assert "update the number of dependents after the birth" in response.text
     with tenant_context(customer.tenant_id):
-        artifacts = list(Artifact.objects.all())
+        artifacts = list(Proposal.objects.all())
     assert len({a.batch_id for a in artifacts}) == 1
     assert {a.workflow_trigger for a in artifacts} == {"follow_up"}
     again = bob_client.get(f"/crm/customers/{customer.pk}/")
@@ -187,7 +187,7 @@ def test_notes_by_htmx_answer_the_review_fragment(bob_client, customer):
     assert response.text.lstrip().startswith('<div id="review"')
     assert "<html" not in response.text
     with tenant_context(customer.tenant_id):
-        assert set(Artifact.objects.values_list("workflow_trigger", flat=True)) == {None}
+        assert set(Proposal.objects.values_list("workflow_trigger", flat=True)) == {None}
 
 
 def test_notes_of_one_long_digit_run_answer_quickly(bob_client, customer):
@@ -216,7 +216,7 @@ def test_bad_notes_are_form_errors_and_write_nothing(bob_client, customer, data,
     assert response.status_code == 400
     assert message in response.text
     with tenant_context(customer.tenant_id):
-        assert not Artifact.objects.exists()
+        assert not Proposal.objects.exists()
 
 
 def test_an_assistant_failure_is_a_clear_message_and_writes_nothing(
@@ -233,7 +233,7 @@ def test_an_assistant_failure_is_a_clear_message_and_writes_nothing(
     assert "The assistant could not be reached. Try again." in response.text
     assert NOTES in response.text  # what the RM typed is kept in the form
     with tenant_context(customer.tenant_id):
-        assert not Artifact.objects.exists()
+        assert not Proposal.objects.exists()
 
 
 # --- single decisions ------------------------------------------------------------------
@@ -249,11 +249,23 @@ def test_accept_by_plain_post_redirects_back_to_the_row(bob_client, customer, ba
     assert "Email accepted: the profile now says “jane@new.example”." in page.text
 
 
-def test_accept_by_htmx_answers_the_fragment_with_the_new_profile(bob_client, customer, batch):
+def test_accept_by_htmx_answers_the_row_with_the_profile_and_counts_out_of_band(
+    bob_client, customer, batch
+):
     response = bob_client.post(f"/crm/artifacts/{batch[0].pk}/accept/", **HTMX)
     assert response.status_code == 200
-    assert response.text.lstrip().startswith('<div id="review"')
+    # The row alone, not the review region, then the out-of-band updates.
+    assert response.text.lstrip().startswith(
+        f'<li class="proposal status-accepted" id="artifact-{batch[0].pk}"'
+    )
+    assert '<div id="review"' not in response.text
+    assert '<section class="card" id="profile-card" hx-swap-oob="true">' in response.text
     assert '<dd data-field="email">jane@new.example</dd>' in response.text
+    assert (
+        '<span id="pending-count" class="crm-count" hx-swap-oob="true">2 pending</span>'
+        in response.text
+    )
+    assert f'id="batch-count-{batch[0].batch_id}" hx-swap-oob="true">2 pending<' in response.text
     assert "Email accepted" in response.text
 
 
@@ -283,7 +295,9 @@ def test_edit_with_a_bad_value_is_a_form_error_in_place(bob_client, customer, ba
     assert '<details class="proposal-edit" open>' in response.text
     htmx = bob_client.post(f"/crm/artifacts/{batch[0].pk}/edit/", {f"{prefix}-value": ""}, **HTMX)
     assert htmx.status_code == 400  # swapped in all the same (base.html's htmx config)
-    assert htmx.text.lstrip().startswith('<div id="review"')
+    assert htmx.text.lstrip().startswith(
+        f'<li class="proposal status-pending pending" id="artifact-{batch[0].pk}"'
+    )
     assert "This field is required." in htmx.text
     assert reload(batch[0]).status == "pending"
 
@@ -297,7 +311,7 @@ def test_a_decided_proposal_cannot_be_decided_again(bob_client, customer, batch,
     assert reload(batch[0]).status == "rejected"
 
 
-def test_a_decided_proposal_answers_htmx_with_409_and_the_fragment(bob_client, batch, reload):
+def test_a_decided_proposal_answers_htmx_with_409_and_its_row(bob_client, batch, reload):
     bob_client.post(f"/crm/artifacts/{batch[0].pk}/accept/")
     prefix = f"a{batch[0].pk}"
     for action, data in [
@@ -307,7 +321,11 @@ def test_a_decided_proposal_answers_htmx_with_409_and_the_fragment(bob_client, b
     ]:
         response = bob_client.post(f"/crm/artifacts/{batch[0].pk}/{action}/", data, **HTMX)
         assert response.status_code == 409
-        assert response.text.lstrip().startswith('<div id="review"')
+        # The row as decided, with the refusal on it; nothing out of band.
+        assert response.text.lstrip().startswith(
+            f'<li class="proposal status-accepted" id="artifact-{batch[0].pk}"'
+        )
+        assert "hx-swap-oob" not in response.text
         assert "This proposal was already accepted; a decision is final." in response.text
     assert reload(batch[0]).status == "accepted"
 

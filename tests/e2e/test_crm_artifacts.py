@@ -16,6 +16,26 @@ NOTES = (
 
 
 @pytest.fixture
+def make_batch_for():
+    """A pending batch for a customer, committed (the live server reads it)."""
+    from crm_artifacts import services
+    from crm_artifacts.models import CreatorType
+    from tenancy.context import tenant_context
+
+    def make(customer, **values):
+        edits = [
+            services.ProfileEditInput(field_key=key, proposed_value=value, source_text=key)
+            for key, value in values.items()
+        ]
+        with tenant_context(customer.tenant_id):
+            return services.artifact_create_batch(
+                customer=customer, edits=edits, created_by_type=CreatorType.AGENT
+            )
+
+    return make
+
+
+@pytest.fixture
 def jane(bob):
     return CustomerFactory(
         rm=bob,
@@ -79,7 +99,10 @@ def test_decisions_work_without_javascript(browser, live_server, bob, jane):
     page.goto(f"{live_server.url}/crm/customers/{jane.pk}/")
     page.get_by_label("Meeting notes").fill(NOTES)
     page.get_by_role("button", name="Propose changes").click()
-    page.get_by_role("button", name="Accept all in this batch").click()
+    # Without JavaScript "Accept all" asks on a page of its own first.
+    page.get_by_role("link", name="Accept all in this batch").click()
+    expect(page.get_by_text("Accept all 4 pending proposals of this batch?")).to_be_visible()
+    page.get_by_role("button", name="Accept all").click()
     expect(page.get_by_text("4 proposal(s) accepted and applied to the profile.")).to_be_visible()
     expect(page.locator('dd[data-field="employer"]')).to_have_text("Initech")
     context.close()
@@ -94,3 +117,43 @@ def test_crm_pages_fit_a_375px_screen(page, live_server, login, bob, jane):
             "document.documentElement.scrollWidth - document.documentElement.clientWidth"
         )
         assert overflow <= 0, f"{path} scrolls sideways by {overflow}px at 375px"
+
+
+def test_bob_reviews_by_keyboard_and_focus_follows_the_next_pending(
+    page, live_server, login, bob, jane, make_batch_for
+):
+    batch = make_batch_for(jane, email="jane@new.example", occupation="Pilot", dependents=2)
+    login(page, bob)
+    page.goto(f"{live_server.url}/crm/customers/{jane.pk}/")
+    page.keyboard.press("j")
+    expect(page.locator(f"#artifact-{batch[0].pk}")).to_be_focused()
+    page.keyboard.press("j")
+    expect(page.locator(f"#artifact-{batch[1].pk}")).to_be_focused()
+    page.keyboard.press("k")
+    page.keyboard.press("a")  # accept the email: focus moves on to the next pending
+    expect(page.locator('dd[data-field="email"]')).to_have_text("jane@new.example")
+    expect(page.locator(f"#artifact-{batch[1].pk}")).to_be_focused()
+    page.keyboard.press("x")
+    expect(page.locator(f"#select-{batch[1].pk}")).to_be_checked()
+    page.keyboard.press("r")
+    expect(page.locator(f"#artifact-{batch[1].pk}")).to_have_class("proposal status-rejected")
+    expect(page.locator(f"#artifact-{batch[2].pk}")).to_be_focused()
+    expect(page.locator("#pending-count")).to_have_text("1 pending")
+    page.keyboard.press("?")
+    expect(page.get_by_role("heading", name="Keyboard shortcuts")).to_be_visible()
+
+
+def test_accept_all_asks_in_a_dialog_first(page, live_server, login, bob, jane, make_batch_for):
+    make_batch_for(jane, email="jane@new.example", occupation="Pilot")
+    login(page, bob)
+    page.goto(f"{live_server.url}/crm/customers/{jane.pk}/")
+    page.get_by_role("link", name="Accept all in this batch").click()
+    dialog = page.get_by_role("dialog", name="Accept the whole batch?")
+    expect(dialog).to_contain_text("Accept all 2 pending proposals of this batch?")
+    dialog.get_by_role("button", name="Cancel").click()
+    expect(dialog).to_be_hidden()
+    expect(page.locator("#pending-count")).to_have_text("2 pending")
+    page.get_by_role("link", name="Accept all in this batch").click()
+    dialog.get_by_role("button", name="Accept all").click()
+    expect(page.get_by_text("2 proposal(s) accepted and applied to the profile.")).to_be_visible()
+    expect(page.locator('dd[data-field="occupation"]')).to_have_text("Pilot")

@@ -168,7 +168,10 @@ def test_crm_states_after_decisions_pass_axe(
     expect(page.get_by_text("Out of date.")).to_be_visible()
     findings.check(page, f"bob's stale accept at {width}px")
     page.get_by_role("button", name="Accept anyway Email").click()
-    expect(page.locator("#review .message.success")).to_be_focused()
+    # Focus moves on to the next pending proposal (issue 13 §2), the result shows
+    # on the decided row.
+    expect(page.locator("#review .message.success")).to_be_visible()
+    expect(page.locator("#review li.proposal.pending").first).to_be_focused()
     findings.check(page, f"bob's customer after an accept at {width}px")
 
     page.get_by_label("Meeting notes").fill("Her new phone is 07700 900456. She moved to Leeds.")

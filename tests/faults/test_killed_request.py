@@ -20,7 +20,7 @@ import pytest
 from django.db import connection
 
 from crm_artifacts import views as crm_views
-from crm_artifacts.models import Artifact, Customer
+from crm_artifacts.models import Customer, Proposal
 from tenancy.roles import new_owner_connection
 
 pytestmark = [
@@ -127,7 +127,7 @@ def test_batch_accept_killed_between_its_writes_keeps_nothing_and_a_retry_succee
         pid = backend_waiting_at_the_gate()
         # It is between its writes: the statuses' UPDATE has run (RowExclusiveLock
         # on the proposals), the profile's is the one waiting.
-        assert "RowExclusiveLock" in held_locks(pid, Artifact._meta.db_table)
+        assert "RowExclusiveLock" in held_locks(pid, Proposal._meta.db_table)
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_terminate_backend(%s)", [pid])
             assert cursor.fetchone()[0] is True

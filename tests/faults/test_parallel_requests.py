@@ -18,7 +18,7 @@ from django.utils.html import escape
 
 from crm_artifacts import services as crm_services
 from crm_artifacts import views as crm_views
-from crm_artifacts.models import Artifact, Customer, FollowUp
+from crm_artifacts.models import Customer, FollowUp, Proposal
 from messaging import services as messaging_services
 from messaging import views as messaging_views
 from messaging.models import SkillMessage
@@ -125,7 +125,7 @@ def test_parallel_answers_to_one_message_decide_it_once_and_move_the_skill_once(
 # --- one CRM proposal decided from the page and from the API at once ------------------
 
 
-def decide(artifact: Artifact, via: str, status: str):
+def decide(artifact: Proposal, via: str, status: str):
     """A decision from the customer's page (a form post) or from the JSON API."""
     if via == "page":
         action = {"accepted": "accept", "rejected": "reject"}[status]
@@ -168,7 +168,7 @@ def test_parallel_decisions_from_page_and_api_decide_once_and_write_the_profile_
 ):
     (artifact,) = make_batch(customer, email="jane@new.example", workflow_trigger="follow_up")
     row_writes.watch(Customer)
-    row_writes.watch(Artifact)
+    row_writes.watch(Proposal)
 
     calls = [decide(artifact, via, status) for via, status in decisions]
     responses = hammer(bob, calls * (PARALLEL // len(calls)))
@@ -212,7 +212,7 @@ MIXED = [
 HTMX = {"HTTP_HX_REQUEST": "true"}
 
 
-def decide_any(artifact: Artifact, via: str, status: str):
+def decide_any(artifact: Proposal, via: str, status: str):
     """Any decision from any path: the JSON API, the page's form or htmx."""
     if via == "api":
         body: dict[str, Any] = {"status": status}
@@ -233,7 +233,7 @@ def test_ten_mixed_decisions_on_a_workflow_proposal_decide_once_and_follow_up_on
     bob, customer, make_batch, hammer, row_writes, deadlocks, reload, in_tenant, workflow, round_
 ):
     (artifact,) = make_batch(customer, email="jane@new.example", workflow_trigger=workflow)
-    row_writes.watch(Artifact)
+    row_writes.watch(Proposal)
 
     responses = hammer(bob, [decide_any(artifact, via, status) for via, status in MIXED])
 
@@ -283,7 +283,7 @@ def test_eight_parallel_batch_accepts_decide_each_proposal_once(
         workflow_trigger="risk_review",
     )
     row_writes.watch(Customer)
-    row_writes.watch(Artifact)
+    row_writes.watch(Proposal)
     url = f"/crm/batches/{batch[0].batch_id}/accept/"
 
     responses = hammer(bob, [lambda client: client.post(url, follow=True)] * PARALLEL)
@@ -316,7 +316,7 @@ def test_parallel_batch_accepts_and_rejects_decide_the_batch_one_way(
         customer, email="jane@new.example", occupation="Architect", workflow_trigger="follow_up"
     )
     row_writes.watch(Customer)
-    row_writes.watch(Artifact)
+    row_writes.watch(Proposal)
     batch_id = batch[0].batch_id
     calls = [
         lambda client: client.post(f"/crm/batches/{batch_id}/accept/"),

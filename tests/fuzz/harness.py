@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 
 from crm_artifacts import services as crm
-from crm_artifacts.models import Artifact, CreatorType, Customer
+from crm_artifacts.models import CreatorType, Customer, Proposal
 from tenancy.context import tenant_context
 from tenancy.models import Tenant
 
@@ -139,7 +139,7 @@ def check_refusal_writes_nothing(
 
 def propose(
     customer: Customer, *, workflow_trigger: str | None = None, **values: object
-) -> list[Artifact]:
+) -> list[Proposal]:
     """A pending batch for `customer`, as the assistant makes one."""
     edits = [
         crm.ProfileEditInput(field_key=k, proposed_value=v, source_text=f"{k}: {v}")

@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 from crm_artifacts import services
 from crm_artifacts.fields import FIELD_KEYS
-from crm_artifacts.models import Artifact, Confidence, CreatorType, Customer, FollowUp
+from crm_artifacts.models import Confidence, CreatorType, Customer, FollowUp, Proposal
 from crm_artifacts.workflows import WORKFLOWS
 from tenancy.context import tenant_context
 from tests.crm_artifacts.factories import CustomerFactory
@@ -34,7 +34,7 @@ from tests.fuzz.harness import (
 
 pytestmark = pytest.mark.django_db
 
-TABLES = [Customer, Artifact, FollowUp]
+TABLES = [Customer, Proposal, FollowUp]
 REFUSALS = (PermissionDenied, services.CrmError)
 CUSTOMERS = ["mine", "teammate", "outsider"]
 field_keys = st.sampled_from(FIELD_KEYS) | texts(20)

@@ -17,7 +17,7 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from crm_artifacts import services as crm
-from crm_artifacts.models import Artifact, CreatorType
+from crm_artifacts.models import CreatorType, Proposal
 from messaging import services as messaging
 from portfolio import services as portfolio
 from portfolio.models import WorkArtifact
@@ -43,7 +43,7 @@ def customer(bob):
 
 
 @pytest.fixture
-def pending(customer) -> Artifact:
+def pending(customer) -> Proposal:
     edit = crm.ProfileEditInput(field_key="occupation", proposed_value="Pilot")
     with tenant_context(customer.tenant_id):
         return crm.artifact_create(customer=customer, edit=edit, created_by_type=CreatorType.AGENT)
@@ -60,7 +60,7 @@ def test_api_refuses_an_edited_value_postgresql_cannot_store(client_for, bob, pe
     )
     assert (response.status_code, response.json()) == (400, {"error": UNSTORABLE_TEXT})
     with tenant_context(bob.tenant_id):
-        assert Artifact.objects.get(pk=pending.pk).status == "pending"
+        assert Proposal.objects.get(pk=pending.pk).status == "pending"
 
 
 @pytest.mark.parametrize(
@@ -89,7 +89,7 @@ def test_a_profile_value_postgresql_cannot_store_is_refused(bob, customer, pendi
             crm.artifact_accept_with_edits(artifact=pending, user=bob, edited_value=value)
         with pytest.raises(ValidationError, match="cannot be saved"):
             crm.customer_create(tenant_id=bob.tenant_id, rm=bob, profile={"employer": value})
-        assert Artifact.objects.get(pk=pending.pk).status == "pending"
+        assert Proposal.objects.get(pk=pending.pk).status == "pending"
 
 
 def test_meeting_notes_with_a_nul_are_refused_before_the_assistant_runs(bob, customer):
@@ -115,7 +115,7 @@ def test_an_agents_proposal_postgresql_cannot_store_is_refused(bob, customer, ed
                 created_by_type=CreatorType.AGENT,
                 created_by_id=created_by_id,
             )
-        assert not Artifact.objects.exists()
+        assert not Proposal.objects.exists()
 
 
 # --- portfolio, skills, messaging ---------------------------------------------------------

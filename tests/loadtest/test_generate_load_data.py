@@ -6,7 +6,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.test import Client
 
-from crm_artifacts.models import Artifact, Customer
+from crm_artifacts.models import Customer, Proposal
 from loadtest import samples
 from loadtest.generate import PASSWORD, tenant_slug, user_email
 from messaging.models import SkillMessage
@@ -47,7 +47,7 @@ def counts(tenant: Tenant) -> dict[str, int]:
     with tenant_context(tenant):
         return {
             model.__name__: model.objects.filter(tenant=tenant).count()
-            for model in (WorkArtifact, SkillMessage, Workshop, Customer, Artifact)
+            for model in (WorkArtifact, SkillMessage, Workshop, Customer, Proposal)
         }
 
 
@@ -64,7 +64,7 @@ def test_every_key_page_shows_generated_content(generated):
     with tenant_context(tenant):
         workshop = Workshop.objects.owned_by(user).get()
         customer = Customer.objects.of_rm(user).order_by("id").first()
-        batch_id = Artifact.objects.filter(customer=customer, status="pending").first().batch_id
+        batch_id = Proposal.objects.filter(customer=customer, status="pending").first().batch_id
 
     pages = {
         "/": ["CRM proposals", "Portfolio"],
@@ -96,8 +96,8 @@ def test_every_key_page_shows_generated_content(generated):
 def test_rows_follow_the_apps_rules(generated):
     tenant, user = generated
     with tenant_context(tenant):
-        pending = Artifact.objects.filter(tenant=tenant, status="pending")
-        decided = Artifact.objects.filter(tenant=tenant).exclude(status="pending")
+        pending = Proposal.objects.filter(tenant=tenant, status="pending")
+        decided = Proposal.objects.filter(tenant=tenant).exclude(status="pending")
         assert pending.exists()
         assert decided.exists()
         assert all(a.decided_at and a.decided_by_id == a.rm_id for a in decided)
@@ -118,7 +118,7 @@ def test_accepting_a_generated_batch_works(generated, client_for):
     tenant, user = generated
     with tenant_context(tenant):
         batch_id = (
-            Artifact.objects.for_rm(user)
+            Proposal.objects.for_rm(user)
             .pending()
             .order_by("id")
             .values_list("batch_id", flat=True)
@@ -126,7 +126,7 @@ def test_accepting_a_generated_batch_works(generated, client_for):
     response = client_for(user).post(f"/crm/batches/{batch_id}/accept/")
     assert response.status_code == 302
     with tenant_context(tenant):
-        assert not Artifact.objects.filter(batch_id=batch_id, status="pending").exists()
+        assert not Proposal.objects.filter(batch_id=batch_id, status="pending").exists()
 
 
 def test_another_load_tenants_rows_stay_invisible(generated):
@@ -135,7 +135,7 @@ def test_another_load_tenants_rows_stay_invisible(generated):
     assert counts(other)["WorkArtifact"] == 2 * 3
     with tenant_context(tenant):
         assert not WorkArtifact.objects.filter(tenant=other).exists()
-        assert not Artifact.objects.filter(tenant=other).exists()
+        assert not Proposal.objects.filter(tenant=other).exists()
         assert not Customer.objects.filter(tenant=other).exists()
     with tenant_context(other):
         foreign_customer = Customer.objects.filter(tenant=other).first()
