@@ -105,8 +105,8 @@ def _entry(*, user: User, entry_id: int | str) -> ProfileSkill:
 
 @transaction.atomic
 def profile_skill_set_level(*, user: User, entry_id: int | str, level: str) -> ProfileSkill:
+    entry = _entry(user=user, entry_id=entry_id)  # first: another's id is a 404, whatever else
     _check_level(level)
-    entry = _entry(user=user, entry_id=entry_id)
     entry.level = level
     entry.save(update_fields=["level", "updated_at"])
     return entry

@@ -71,7 +71,8 @@ def test_confirm_puts_the_skill_on_the_profile_with_its_evidence(
     )
     assert response.status_code == 302
     page = alice_client.get(reverse("portfolio:profile")).content.decode()
-    assert "Budget forecasting" in page and "Expert" in page and "Budget model" in page
+    for text in ("Budget forecasting", "Expert", "Budget model"):
+        assert text in page
 
 
 def test_confirm_again_adds_evidence_and_sets_the_level(
