@@ -218,6 +218,8 @@ class AdminObject:
 ADMIN_OBJECTS: dict[str, AdminObject] = {
     "skills.skill": AdminObject(lambda a: a.skill),
     "portfolio.workartifact": AdminObject(lambda a: a.work_artifact),
+    "portfolio.profileskill": AdminObject(lambda a: a.profile_skill),
+    "portfolio.portfolioshare": AdminObject(lambda a: a.share),
     "messaging.skillmessage": AdminObject(lambda a: a.message),
     "workshops.workshop": AdminObject(lambda a: a.workshop),
     "workshops.workshopstep": AdminObject(lambda a: a.step),
