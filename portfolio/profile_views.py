@@ -20,6 +20,7 @@ from portfolio.models import WorkArtifact
 from portfolio.services import profile as profile_services
 from portfolio.services import shares as share_services
 from skills.models import Skill
+from tenancy import login_throttle
 from tenancy.context import tenant_context
 from tenancy.forms import apply_service_errors
 from tenancy.tokens import token_tenant_id
@@ -163,20 +164,30 @@ def shared(request: HttpRequest, token: str) -> HttpResponse:
     """
     if request.user.is_authenticated:
         return _unindexed(render(request, "portfolio/shared_signed_in.html", status=404))
+    # The sign-in throttle's per-address limit, in a scope of its own: an address
+    # that keeps trying unknown tokens is refused for a while.
+    address = login_throttle.client_address(request)
+    if login_throttle.link_lockout(address=address):
+        return _unindexed(render(request, "portfolio/shared_locked.html", status=429))
     tenant_id = token_tenant_id(token)
-    if tenant_id is None:
-        return _not_found(request)
-    with tenant_context(tenant_id):
-        try:
-            share = share_services.share_open(token=token)
-        except share_services.ShareNotFound:
-            return _not_found(request)
-        artifacts = selectors.shared_artifacts(share=share)
-        entries = (
-            selectors.profile_entries(user=share.user, artifact_ids=[a.pk for a in artifacts])
-            if share.include_skills
-            else []
-        )
-        context = {"share": share, "owner": share.user, "artifacts": artifacts}
-        context["entries"] = entries
-        return _unindexed(render(request, SHARE_TEMPLATE, context))
+    if tenant_id is not None:
+        with tenant_context(tenant_id):
+            try:
+                share = share_services.share_open(token=token)
+            except share_services.ShareNotFound:
+                pass
+            else:
+                return _unindexed(render(request, SHARE_TEMPLATE, _shared_context(share)))
+    login_throttle.record_link_miss(address=address)
+    return _not_found(request)
+
+
+def _shared_context(share) -> dict:
+    """What the share shows; read in the share's tenant context (the caller's)."""
+    artifacts = selectors.shared_artifacts(share=share)
+    entries = (
+        selectors.profile_entries(user=share.user, artifact_ids=[a.pk for a in artifacts])
+        if share.include_skills
+        else []
+    )
+    return {"share": share, "owner": share.user, "artifacts": artifacts, "entries": entries}

@@ -203,3 +203,13 @@ def test_my_shares_page_runs_constant_queries(alice_client, alice, in_tenant):
         lambda: alice_client.get(reverse("portfolio:shares")),
         lambda: [_share(alice, in_tenant) for _ in range(5)],
     )
+
+
+def test_an_address_trying_unknown_tokens_is_refused_for_a_while(alice, in_tenant, settings):
+    settings.LOGIN_FAILURE_LIMIT_PER_ADDRESS = 3
+    _, token = _share(alice, in_tenant)
+    for _ in range(3):
+        assert Client().get(_url(f"{alice.tenant_id}.{'x' * 43}")).status_code == 404
+    assert Client().get(_url(token)).status_code == 429  # the real link waits too
+    other = Client(REMOTE_ADDR="198.51.100.7")
+    assert other.get(_url(token)).status_code == 200
