@@ -43,7 +43,7 @@ def test_the_artifact_page_shows_why_and_old_rows_say_not_recorded(
 ):
     page = alice_client.get(reverse("portfolio:detail", args=[artifact.pk])).content.decode()
     assert "quarterly budget forecast" in page
-    assert "% of its words" in page
+    assert "confidence " in page
     with in_tenant(alice):
         WorkArtifact.objects.filter(pk=artifact.pk).update(suggestion_reasons={})
     page = alice_client.get(reverse("portfolio:detail", args=[artifact.pk])).content.decode()
