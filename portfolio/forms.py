@@ -19,6 +19,7 @@ from portfolio.models import (
     DESCRIPTION_MAX_LENGTH,
     EARLIEST_ARTIFACT_DATE,
     SHARE_LABEL_MAX_LENGTH,
+    SHARE_MAX_DAYS,
     TITLE_MAX_LENGTH,
     Category,
     Level,
@@ -27,6 +28,7 @@ from portfolio.models import (
 )
 from portfolio.selectors import DEFAULT_SORT
 from portfolio.services import validate_fields
+from portfolio.services.shares import EXPIRY_TOO_FAR
 
 FILE_HELP = "Optional. .txt, .md, .csv, .html, .eml, .pdf or .docx; the text is read from it."
 
@@ -286,6 +288,14 @@ class ShareForm(forms.Form):
     def __init__(self, *args: Any, choices: Iterable[WorkArtifact] = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["artifacts"].choices = [(a.pk, a.title) for a in choices]
+
+    def clean_expires_on(self) -> datetime.date | None:
+        day = self.cleaned_data.get("expires_on")
+        # The service checks the instant; a date years away (9999-12-31) must be
+        # refused here, before the end of its day overflows a datetime.
+        if day and day > datetime.date.today() + datetime.timedelta(days=SHARE_MAX_DAYS):
+            raise ValidationError(EXPIRY_TOO_FAR)
+        return day
 
     def service_kwargs(self) -> dict[str, Any]:
         data = self.cleaned_data

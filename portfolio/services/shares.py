@@ -127,7 +127,10 @@ def share_open(*, token: str) -> PortfolioShare:
     now = timezone.now()
     counted = (
         PortfolioShare.objects.filter(
-            tenant_id=tenant_id, secret_hash=secret_hash(secret), revoked_at__isnull=True
+            tenant_id=tenant_id,
+            secret_hash=secret_hash(secret),
+            revoked_at__isnull=True,
+            user__is_active=True,  # a deactivated member's links stop with their account
         )
         .exclude(expires_at__lte=now)
         .update(views=F("views") + 1, last_viewed_at=now)

@@ -146,6 +146,7 @@ def test_create_shows_the_link_once_and_lists_it(alice_client, alice, in_tenant)
         ({"scope": "chosen"}, services.ARTIFACTS_REQUIRED),
         ({"scope": "all", "expires_on": "2001-01-01"}, services.EXPIRY_IN_PAST),
         ({"scope": "all", "label": "x" * 101}, "at most 100 characters"),
+        ({"scope": "all", "expires_on": "9999-12-31"}, services.EXPIRY_TOO_FAR),
     ],
 )
 def test_bad_input_is_shown_by_the_field_and_nothing_is_written(
@@ -213,3 +214,10 @@ def test_an_address_trying_unknown_tokens_is_refused_for_a_while(alice, in_tenan
     assert Client().get(_url(token)).status_code == 429  # the real link waits too
     other = Client(REMOTE_ADDR="198.51.100.7")
     assert other.get(_url(token)).status_code == 200
+
+
+def test_a_deactivated_members_links_stop_working(alice, in_tenant):
+    _, token = _share(alice, in_tenant)
+    alice.is_active = False
+    alice.save(update_fields=["is_active"])
+    assert Client().get(_url(token)).status_code == 404
