@@ -87,7 +87,10 @@ class WorkArtifact(TenantModel, TimestampedModel):
     # suggestions_refresh): {skill id: {"terms": [...], "snippet": "...",
     # "confidence": 0..1}}. Rows suggested before this existed have {} and the
     # page says the reason was not recorded.
-    suggestion_reasons = models.JSONField(default=dict, blank=True)
+    # db_default too: loadtest and bench insert artifacts with raw SQL.
+    suggestion_reasons = models.JSONField(
+        default=dict, blank=True, db_default=models.Value({}, output_field=models.JSONField())
+    )
     # Suggestions the owner dismissed: kept out when suggestions are recomputed.
     dismissed_skill_ids = ArrayField(models.CharField(max_length=20), default=list, blank=True)
     estimated_hours_saved = models.FloatField(null=True, blank=True)
