@@ -14,13 +14,15 @@ from django.contrib import admin, messages
 from django.contrib.postgres.search import SearchQuery
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.defaultfilters import truncatechars
 from django.utils.html import format_html, format_html_join
 
 from portfolio import services
 from portfolio.forms import SERVICE_FIELDS
-from portfolio.models import SEARCH_CONFIG, WorkArtifact
+from portfolio.models import SEARCH_CONFIG, PortfolioShare, ProfileSkill, WorkArtifact
+from portfolio.services import profile as profile_services
+from portfolio.services import shares as share_services
 from skills.models import Skill
 from tenancy.admin import TenantAdminMixin
 from tenancy.forms import apply_service_errors
@@ -145,3 +147,84 @@ class WorkArtifactAdmin(TenantAdminMixin, admin.ModelAdmin):
             # (another create won the race): nothing was written.
             self.message_user(request, " ".join(error.messages), messages.ERROR)
             return HttpResponseRedirect(request.get_full_path())
+
+
+@admin.register(ProfileSkill)
+class ProfileSkillAdmin(TenantAdminMixin, admin.ModelAdmin):
+    """Members' confirmed skills: a tenant admin corrects a level or removes an entry.
+
+    Entries are made by their member from evidence (the profile pages), so there is
+    no add form; the level and removal go through portfolio.services.profile.
+    """
+
+    list_display = ["skill", "user", "level", "created_at"]
+    list_filter = ["level"]
+    list_select_related = ["skill", "user"]
+    search_fields = ["skill__name", "user__email"]
+    fields = ["user", "skill", "level", "evidence_list", "created_at"]
+    readonly_fields = ["user", "skill", "evidence_list", "created_at"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[ProfileSkill]:
+        return super().get_queryset(request).filter(tenant_id=request.user.tenant_id)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    @admin.display(description="Evidence")
+    def evidence_list(self, obj: ProfileSkill) -> str:
+        rows = obj.evidence.select_related("artifact").only("artifact__title")
+        titles = format_html_join(", ", "{}", ((e.artifact.title,) for e in rows))
+        return titles or self.get_empty_value_display()
+
+    def save_model(self, request: HttpRequest, obj: ProfileSkill, form: Any, change: bool) -> None:
+        try:
+            profile_services.profile_skill_set_level(
+                user=obj.user, entry_id=obj.pk, level=form.cleaned_data["level"]
+            )
+        except profile_services.ProfileSkillNotFound as error:
+            raise Http404(profile_services.ENTRY_NOT_FOUND) from error
+
+    def delete_model(self, request: HttpRequest, obj: ProfileSkill) -> None:
+        profile_services.profile_skill_remove(user=obj.user, entry_id=obj.pk)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[ProfileSkill]) -> None:
+        for entry in queryset.select_related("user"):
+            profile_services.profile_skill_remove(user=entry.user, entry_id=entry.pk)
+
+
+@admin.register(PortfolioShare)
+class PortfolioShareAdmin(TenantAdminMixin, admin.ModelAdmin):
+    """Members' share links, read-only (the secret exists only at creation); a tenant
+    admin can revoke them, through portfolio.services.shares."""
+
+    list_display = ["__str__", "user", "whole_portfolio", "views", "expires_at", "revoked_at"]
+    list_filter = ["whole_portfolio", "include_skills"]
+    list_select_related = ["user"]
+    search_fields = ["label", "user__email"]
+    actions = ["revoke"]
+    readonly_fields = [
+        "user",
+        "label",
+        "whole_portfolio",
+        "artifact_ids",
+        "include_skills",
+        "expires_at",
+        "revoked_at",
+        "views",
+        "last_viewed_at",
+        "created_at",
+    ]
+    fields = readonly_fields
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[PortfolioShare]:
+        return super().get_queryset(request).filter(tenant_id=request.user.tenant_id)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    @admin.action(description="Revoke the selected links", permissions=["change"])
+    def revoke(self, request: HttpRequest, queryset: QuerySet[PortfolioShare]) -> None:
+        shares = list(queryset.select_related("user"))
+        for share in shares:
+            share_services.share_revoke(user=share.user, share_id=share.pk)
+        self.message_user(request, f"{len(shares)} link(s) revoked.", messages.SUCCESS)

@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import datetime
+import os
 
-from portfolio.models import WorkArtifact
+from django.urls import reverse
+
+from portfolio.models import Level, PortfolioShare, WorkArtifact
 from portfolio.services import artifact_create
+from portfolio.services.profile import profile_skill_confirm
+from portfolio.services.shares import share_create, share_revoke
 from tenancy.context import tenant_context
 from tenancy.demo import Demo
 
@@ -150,7 +155,16 @@ ARTIFACTS = [
 ]
 
 
-def seed(demo: Demo) -> None:
+DEMO_SHARE_LABEL = "Demo link"
+
+
+def seed(demo: Demo) -> str:
+    """Alice's artifacts, a few confirmed skills, and a fresh share link (returned to print).
+
+    The link's secret is kept only as a hash, so it can be printed only when it is
+    made: each run makes a new one and revokes the previous run's, so the printed
+    link always works and open links do not pile up.
+    """
     alice = demo.users["alice"]
     with tenant_context(alice.tenant_id):
         existing = set(WorkArtifact.objects.owned_by(alice).values_list("title", flat=True))
@@ -168,3 +182,24 @@ def seed(demo: Demo) -> None:
                 file_type=file_type,
                 extracted_text=text,
             )
+        _confirm_skills(alice)
+        for share in PortfolioShare.objects.owned_by(alice).filter(
+            label=DEMO_SHARE_LABEL, revoked_at__isnull=True
+        ):
+            share_revoke(user=alice, share_id=share.pk)
+        _, token = share_create(user=alice, label=DEMO_SHARE_LABEL)
+    base = f"http://127.0.0.1:{os.environ.get('PORT', '8000')}"
+    link = base + reverse("portfolio:shared", args=[token])
+    return f"  alice's shared portfolio (open it signed out): {link}"
+
+
+def _confirm_skills(alice) -> None:
+    """Alice confirms the first suggestion of her first three suggesting artifacts."""
+    artifacts = WorkArtifact.objects.owned_by(alice).exclude(suggested_skill_ids=[])
+    for artifact in artifacts.order_by("artifact_date")[:3]:
+        profile_skill_confirm(
+            user=alice,
+            skill_id=artifact.suggested_skill_ids[0],
+            artifact_ids=[artifact.pk],
+            level=Level.PROFICIENT,
+        )

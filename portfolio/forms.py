@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import datetime
 from collections.abc import Iterable
 from typing import Any
 
@@ -17,13 +18,17 @@ from portfolio.extraction.sniff import EXTENSIONS
 from portfolio.models import (
     DESCRIPTION_MAX_LENGTH,
     EARLIEST_ARTIFACT_DATE,
+    SHARE_LABEL_MAX_LENGTH,
+    SHARE_MAX_DAYS,
     TITLE_MAX_LENGTH,
     Category,
+    Level,
     WorkArtifact,
     latest_artifact_date,
 )
 from portfolio.selectors import DEFAULT_SORT
 from portfolio.services import validate_fields
+from portfolio.services.shares import EXPIRY_TOO_FAR
 
 FILE_HELP = "Optional. .txt, .md, .csv, .html, .eml, .pdf or .docx; the text is read from it."
 
@@ -230,3 +235,81 @@ class UploadFilesForm(forms.Form):
         except ValidationError as error:
             raise ValidationError(error.message_dict["artifact_date"]) from error
         return day
+
+
+class ConfirmSkillForm(forms.Form):
+    """Confirm a suggested skill onto my profile: the evidence and my level."""
+
+    skill = forms.IntegerField(widget=forms.HiddenInput)
+    artifacts = forms.MultipleChoiceField(
+        label="Evidence", widget=forms.CheckboxSelectMultiple, required=False
+    )
+    level = forms.ChoiceField(label="Your level", choices=Level.choices, initial=Level.PROFICIENT)
+
+    def __init__(self, *args: Any, choices: Iterable[WorkArtifact] = (), **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["artifacts"].choices = [
+            (a.pk, f"{a.title} ({a.artifact_date:%b %Y})") for a in choices
+        ]
+
+
+class LevelForm(forms.Form):
+    level = forms.ChoiceField(label="Level", choices=Level.choices)
+
+
+class ShareForm(forms.Form):
+    """A new read-only link: the whole portfolio or chosen artifacts, optional expiry."""
+
+    label = forms.CharField(
+        label="Label",
+        max_length=SHARE_LABEL_MAX_LENGTH,
+        required=False,
+        help_text="Optional: who the link is for, so you can tell your links apart.",
+    )
+    scope = forms.ChoiceField(
+        label="What to share",
+        choices=[("all", "My whole portfolio"), ("chosen", "Only the artifacts I choose")],
+        initial="all",
+        widget=forms.RadioSelect,
+    )
+    artifacts = forms.MultipleChoiceField(
+        label="Artifacts", widget=forms.CheckboxSelectMultiple, required=False
+    )
+    include_skills = forms.BooleanField(
+        label="Include my confirmed skills", required=False, initial=True
+    )
+    expires_on = forms.DateField(
+        label="Expires after",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text="Optional: the link stops working at the end of this day (UTC).",
+    )
+
+    def __init__(self, *args: Any, choices: Iterable[WorkArtifact] = (), **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["artifacts"].choices = [(a.pk, a.title) for a in choices]
+
+    def clean_expires_on(self) -> datetime.date | None:
+        day = self.cleaned_data.get("expires_on")
+        # The service checks the instant; a date years away (9999-12-31) must be
+        # refused here, before the end of its day overflows a datetime.
+        if day and day > datetime.date.today() + datetime.timedelta(days=SHARE_MAX_DAYS):
+            raise ValidationError(EXPIRY_TOO_FAR)
+        return day
+
+    def service_kwargs(self) -> dict[str, Any]:
+        data = self.cleaned_data
+        expires_on = data.get("expires_on")
+        return {
+            "label": data["label"],
+            "whole_portfolio": data["scope"] == "all",
+            "artifact_ids": data["artifacts"],
+            "include_skills": data["include_skills"],
+            "expires_at": (
+                datetime.datetime.combine(
+                    expires_on + datetime.timedelta(days=1), datetime.time(), tzinfo=datetime.UTC
+                )
+                if expires_on
+                else None
+            ),
+        }

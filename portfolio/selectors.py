@@ -8,11 +8,18 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.postgres.search import SearchQuery
-from django.db.models import Count, F, OrderBy, QuerySet, Sum
+from django.db.models import Count, F, OrderBy, Prefetch, Q, QuerySet, Sum
 from django.db.models.functions import Lower, TruncMonth
 from django.urls import reverse
 
-from portfolio.models import MAX_ARTIFACTS_PER_USER, SEARCH_CONFIG, WorkArtifact
+from portfolio.models import (
+    MAX_ARTIFACTS_PER_USER,
+    SEARCH_CONFIG,
+    PortfolioShare,
+    ProfileEvidence,
+    ProfileSkill,
+    WorkArtifact,
+)
 from skills.models import Skill
 from tenancy.models import User
 from tenancy.text import is_storable
@@ -184,3 +191,93 @@ def dashboard_card(user: User) -> dict[str, Any]:
         "detail": f"of {summary.limit} artifacts · {summary.hours:g} hours saved",
         "url": reverse("portfolio:list"),
     }
+
+
+# --- the skills profile and shared portfolios ------------------------------------
+
+
+@dataclass(frozen=True)
+class Reason:
+    """Why a skill was suggested, as stored with the suggestion (empty for old rows)."""
+
+    terms: list[str]
+    snippet: str
+    confidence: float | None
+
+    @property
+    def percent(self) -> int | None:
+        return None if self.confidence is None else round(self.confidence * 100)
+
+
+def suggestion_reasons(artifact: WorkArtifact) -> dict[str, Reason]:
+    """The stored reasons by skill id; a suggestion made before reasons were kept has none."""
+    reasons = {}
+    for skill_id, raw in (artifact.suggestion_reasons or {}).items():
+        if isinstance(raw, dict):
+            confidence = raw.get("confidence")
+            reasons[skill_id] = Reason(
+                terms=[str(t) for t in raw.get("terms") or []],
+                snippet=str(raw.get("snippet") or ""),
+                confidence=float(confidence) if confidence is not None else None,
+            )
+    return reasons
+
+
+def attach_reasons(artifact: WorkArtifact) -> None:
+    """Set `reason` on each of the artifact's `suggested_skills` (None when not recorded)."""
+    reasons = suggestion_reasons(artifact)
+    for skill in artifact.suggested_skills:
+        skill.reason = reasons.get(str(skill.pk))
+
+
+def _evidence(artifact_ids: Iterable[str] | None = None) -> Prefetch:
+    evidence = ProfileEvidence.objects.select_related("artifact").only(
+        "profile_skill_id", "artifact__id", "artifact__title", "artifact__artifact_date"
+    )
+    if artifact_ids is not None:
+        evidence = evidence.filter(artifact_id__in=list(artifact_ids))
+    return Prefetch(
+        "evidence", queryset=evidence.order_by("-artifact__artifact_date"), to_attr="shown"
+    )
+
+
+def profile_entries(*, user: User, artifact_ids: Iterable[str] | None = None) -> list:
+    """The member's confirmed skills by name, each with `shown` evidence (two queries).
+
+    With `artifact_ids` (a share of chosen artifacts), evidence is limited to
+    those artifacts and a skill none of them shows is left out.
+    """
+    entries = list(
+        ProfileSkill.objects.held_by(user)
+        .select_related("skill")
+        .only("id", "level", "user_id", "tenant_id", "skill__id", "skill__name")
+        .order_by(Lower("skill__name"))
+        .prefetch_related(_evidence(artifact_ids))
+    )
+    return [entry for entry in entries if entry.shown or artifact_ids is None]
+
+
+def evidence_choices(*, user: User, skill_id: int, artifact_id: str = "") -> list[WorkArtifact]:
+    """The member's artifacts offered as evidence for a skill: those that suggest it,
+    plus the one the member came from, newest first."""
+    suggesting = Q(suggested_skill_ids__contains=[str(skill_id)])
+    if artifact_id and is_storable(artifact_id):
+        suggesting |= Q(pk=artifact_id)
+    return list(
+        WorkArtifact.objects.owned_by(user)
+        .filter(suggesting)
+        .newest_first()
+        .only("id", "title", "artifact_date")
+    )
+
+
+def shares_of(*, user: User) -> list[PortfolioShare]:
+    return list(PortfolioShare.objects.owned_by(user).order_by("-created_at"))
+
+
+def shared_artifacts(*, share: PortfolioShare) -> list[WorkArtifact]:
+    """Exactly what the share shows: the owner's artifacts, all or the chosen ones."""
+    artifacts = WorkArtifact.objects.owned_by(share.user).newest_first().defer(*_HEAVY)
+    if not share.whole_portfolio:
+        artifacts = artifacts.filter(pk__in=share.artifact_ids)
+    return list(artifacts)

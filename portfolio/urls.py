@@ -1,6 +1,6 @@
 from django.urls import path
 
-from portfolio import views
+from portfolio import profile_views, views
 
 app_name = "portfolio"
 urlpatterns = [
@@ -18,4 +18,13 @@ urlpatterns = [
         views.suggestion_dismiss,
         name="dismiss_suggestion",
     ),
+]
+urlpatterns += [
+    path("profile/", profile_views.profile, name="profile"),
+    path("profile/confirm/", profile_views.profile_confirm, name="profile_confirm"),
+    path("profile/<int:pk>/", profile_views.profile_skill_change, name="profile_skill"),
+    path("shares/", profile_views.shares, name="shares"),
+    path("shares/<int:pk>/revoke/", profile_views.share_revoke, name="share_revoke"),
+    # For people who are not signed in: see profile_views.shared.
+    path("shared/<str:token>/", profile_views.shared, name="shared"),
 ]

@@ -193,6 +193,7 @@ def artifact_detail(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
         return render(request, "portfolio/detail.html#field", context)
     artifact = _mine(request, pk, heavy=True)
     selectors.attach_suggested_skills([artifact], tenant_id=request.user.tenant_id)
+    selectors.attach_reasons(artifact)
     context = {"artifact": artifact, "fields": EDITABLE_FIELDS[1:]}
     return render(request, "portfolio/detail.html", context)
 
@@ -329,6 +330,7 @@ def suggestion_dismiss(request: HttpRequest, pk: uuid.UUID, skill_id: int) -> Ht
         raise Http404(services.NOT_SUGGESTED) from error
     if request.htmx:
         selectors.attach_suggested_skills([artifact], tenant_id=request.user.tenant_id)
+        selectors.attach_reasons(artifact)
         return render(request, "portfolio/detail.html#suggestions", {"artifact": artifact})
     messages.success(request, "Suggestion dismissed.")
     return redirect("portfolio:detail", pk=artifact.pk)

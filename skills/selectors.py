@@ -6,7 +6,7 @@ from django.db import connection
 from django.db.models import Count, Q
 from django.urls import reverse
 
-from portfolio.models import WorkArtifact
+from portfolio.models import ProfileEvidence, ProfileSkill, WorkArtifact
 from skills.models import Skill
 from tenancy.models import User
 
@@ -49,22 +49,25 @@ class TreeNode:
     depth: int
     children: list[TreeNode] = field(default_factory=list)
     artifact_count: int = 0  # artifacts of the tenant that suggest this skill
+    holders: int = 0  # members who confirmed it onto their profile
+    evidence_count: int = 0  # artifacts those members gave as evidence
     matches: bool = False  # the search matched this skill itself (not only a descendant)
 
 
 def skill_forest(*, tenant_id: int, q: str = "") -> list[TreeNode]:
-    """The tenant's tree as nested nodes, each with its artifact count (two queries).
+    """The tenant's tree as nested nodes, each with its counts (three queries).
 
     With a search, only skills whose name or description contains `q` remain,
     with their ancestors so each stays in its place in the tree. The catalogue
     is read whole for the tree anyway, so the match happens on those rows.
     """
-    counts = suggestion_counts(tenant_id=tenant_id)
+    counts, held = catalogue_counts(tenant_id=tenant_id)
     needle = q.strip().casefold()
     roots: list[TreeNode] = []
     path: list[TreeNode] = []  # the ancestors of the row being placed
     for row in skill_tree(tenant_id=tenant_id):
         node = TreeNode(row.skill, row.depth, artifact_count=counts.get(row.skill.pk, 0))
+        node.holders, node.evidence_count = held.get(row.skill.pk, (0, 0))
         node.matches = bool(needle) and (
             needle in row.skill.name.casefold() or needle in row.skill.description.casefold()
         )
@@ -107,6 +110,89 @@ FROM {WorkArtifact._meta.db_table} AS a, unnest(a.suggested_skill_ids) AS skill_
 WHERE a.tenant_id = %s AND skill_id ~ '^[0-9]{{1,18}}$'
 GROUP BY skill_id
 """
+
+
+def profile_counts(*, tenant_id: int) -> dict[int, tuple[int, int]]:
+    """Per skill: how many members hold it and how many artifacts evidence it (one
+    aggregate query, through the (tenant, skill) index of the profile entries)."""
+    with connection.cursor() as cursor:
+        cursor.execute(PROFILE_COUNTS_SQL, [tenant_id])
+        return {skill_id: (holders, evidence) for skill_id, holders, evidence in cursor}
+
+
+PROFILE_COUNTS_SQL = f"""
+SELECT p.skill_id, count(DISTINCT p.user_id), count(DISTINCT e.artifact_id)
+FROM {ProfileSkill._meta.db_table} AS p
+LEFT JOIN {ProfileEvidence._meta.db_table} AS e
+       ON e.tenant_id = p.tenant_id AND e.profile_skill_id = p.id
+WHERE p.tenant_id = %s
+GROUP BY p.skill_id
+"""
+
+
+# Both counts of the catalogue in one statement: the suggestion counts and the
+# profile counts side by side, each through its own tenant index.
+CATALOGUE_COUNTS_SQL = f"""
+SELECT skill_id::bigint, sum(suggested)::int, sum(holders)::int, sum(evidence)::int
+FROM (
+    SELECT skill_id, count AS suggested, 0 AS holders, 0 AS evidence
+    FROM ({SUGGESTION_COUNTS_SQL}) AS suggestions (skill_id, count)
+    UNION ALL
+    SELECT skill_id::text, 0, holders, evidence
+    FROM ({PROFILE_COUNTS_SQL}) AS held (skill_id, holders, evidence)
+) AS counts
+GROUP BY skill_id
+"""
+
+
+def catalogue_counts(*, tenant_id: int) -> tuple[dict[int, int], dict[int, tuple[int, int]]]:
+    """(suggestion counts, (holders, evidence) counts) per skill, in one query."""
+    suggested: dict[int, int] = {}
+    held: dict[int, tuple[int, int]] = {}
+    with connection.cursor() as cursor:
+        cursor.execute(CATALOGUE_COUNTS_SQL, [tenant_id, tenant_id])
+        for skill_id, suggestions, holders, evidence in cursor:
+            if suggestions:
+                suggested[skill_id] = suggestions
+            if holders:
+                held[skill_id] = (holders, evidence)
+    return suggested, held
+
+
+@dataclass(frozen=True)
+class CoverageBar:
+    skill: Skill
+    holders: int
+    share: float  # of the members, 0-100: the bar's width
+
+
+@dataclass(frozen=True)
+class Coverage:
+    members: int
+    bars: list[CoverageBar]
+
+    @property
+    def thin(self) -> list[CoverageBar]:
+        """Skills held by at most one member: where the organisation is fragile."""
+        return [bar for bar in self.bars if bar.holders <= 1]
+
+
+def skill_coverage(*, tenant_id: int) -> Coverage:
+    """Every skill of the catalogue with how many members hold it, fewest first
+    (three queries whatever the size: the skills, the counts, the members)."""
+    held = profile_counts(tenant_id=tenant_id)
+    members = User.objects.filter(tenant_id=tenant_id, is_active=True).count()
+    skills = Skill.objects.for_tenant(tenant_id).only("id", "name")
+    bars = [
+        CoverageBar(
+            skill=skill,
+            holders=held.get(skill.pk, (0, 0))[0],
+            share=round(100 * held.get(skill.pk, (0, 0))[0] / members, 1) if members else 0.0,
+        )
+        for skill in skills
+    ]
+    bars.sort(key=lambda bar: (bar.holders, bar.skill.name.casefold()))
+    return Coverage(members=members, bars=bars)
 
 
 def skill_ancestors(*, skill: Skill) -> list[Skill]:

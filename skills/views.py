@@ -5,12 +5,14 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET
 
 from skills import services
 from skills.forms import SkillForm
 from skills.models import Skill
-from skills.selectors import count_nodes, skill_ancestors, skill_forest
+from skills.selectors import count_nodes, skill_ancestors, skill_coverage, skill_forest
 from tenancy.forms import apply_service_errors
+from tenancy.services import check_tenant_admin, is_tenant_admin
 from tenancy.shortcuts import get_tenant_object_or_404
 
 
@@ -25,6 +27,7 @@ def skill_list(request: HttpRequest) -> HttpResponse:
         # A search opens every branch on its way to a match.
         "open": bool(q) or request.GET.get("collapse") != "1",
         "match_count": count_nodes(nodes, matching=True) if q else None,
+        "is_tenant_admin": is_tenant_admin(request.user),
     }
     if request.htmx and request.htmx.target == "skill-tree":
         return render(request, "skills/list.html#tree", context)
@@ -74,3 +77,12 @@ def skill_edit(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, f"Skill “{skill.name}” saved.")
             return redirect("skills:detail", pk=skill.pk)
     return render(request, "skills/form.html", {"form": form, "skill": skill})
+
+
+@login_required
+@require_GET
+def skill_coverage_page(request: HttpRequest) -> HttpResponse:
+    """A tenant admin's chart: how many members hold each skill, fewest first."""
+    check_tenant_admin(request.user)
+    coverage = skill_coverage(tenant_id=request.user.tenant_id)
+    return render(request, "skills/coverage.html", {"coverage": coverage})

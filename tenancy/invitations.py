@@ -17,7 +17,6 @@ answer of tenancy.services.EMAIL_UNAVAILABLE, whichever tenant holds it.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import logging
 import secrets
 import smtplib
@@ -39,6 +38,7 @@ from tenancy.services import (
     email_check_available,
     role_grant,
 )
+from tenancy.tokens import new_secret, secret_hash, token_tenant_id
 
 logger = logging.getLogger(__name__)
 
@@ -56,13 +56,9 @@ INVITATION_NOT_SENT = (
 INVITATION_SUBJECT = "You are invited to {tenant} on AI Skills"
 
 
-def _hash(secret: str) -> str:
-    return hashlib.sha256(secret.encode()).hexdigest()
-
-
 def _new_secret(invitation: Invitation) -> str:
-    secret = secrets.token_urlsafe(32)
-    invitation.secret_hash = _hash(secret)
+    secret = new_secret()
+    invitation.secret_hash = secret_hash(secret)
     invitation.expires_at = timezone.now() + dt.timedelta(days=settings.INVITATION_DAYS)
     return f"{invitation.tenant_id}.{invitation.pk}.{secret}"
 
@@ -77,12 +73,6 @@ def new_token(invitation: Invitation) -> str:
     return token
 
 
-def token_tenant_id(token: str) -> int | None:
-    """The tenant a token names (not yet proof of anything: see invitation_for_token)."""
-    tenant_id, _, _ = token.partition(".")
-    return int(tenant_id) if tenant_id.isdigit() and len(tenant_id) < 19 else None
-
-
 def invitation_for_token(*, token: str) -> Invitation:
     """The invitation a token opens, whatever its state; Http404 for any token that
     does not match one. Call inside tenant_context(token_tenant_id(token))."""
@@ -94,7 +84,9 @@ def invitation_for_token(*, token: str) -> Invitation:
         .filter(tenant_id=token_tenant_id(token), pk=int(parts[1]))
         .first()
     )
-    if invitation is None or not secrets.compare_digest(invitation.secret_hash, _hash(parts[2])):
+    if invitation is None or not secrets.compare_digest(
+        invitation.secret_hash, secret_hash(parts[2])
+    ):
         raise Http404(INVITATION_NOT_FOUND)
     return invitation
 

@@ -248,3 +248,33 @@ def record_success(*, email: str, address: str) -> None:
         scope=_known_scope(email, address),
         defaults={"failures": 0, "window_started_at": timezone.now(), "locked_until": None},
     )
+
+
+# --- links opened before sign-in (shared portfolios) ---------------------------------
+
+
+def _link_scope(address: str) -> str:
+    return f"link-{_address_scope(address)}"
+
+
+def link_lockout(*, address: str) -> Lockout | None:
+    """Whether this address has tried too many unknown link tokens of late.
+
+    A share link's secret has 256 bits, so guessing is hopeless; the limit stops an
+    address from hammering the lookup. Only misses count (record_link_miss), in a
+    scope of their own, so it never locks anyone's sign-in.
+    """
+    locks = _locks(_link_scope(address))
+    return Lockout(max(locks.values())) if locks else None
+
+
+def record_link_miss(*, address: str) -> Lockout | None:
+    """Count an unknown, revoked or expired link token from this address."""
+    with connection.cursor() as cursor:
+        until = _count(
+            cursor,
+            _link_scope(address),
+            settings.LOGIN_FAILURE_LIMIT_PER_ADDRESS,
+            now=timezone.now(),
+        )
+    return Lockout(until) if until else None

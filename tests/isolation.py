@@ -24,7 +24,9 @@ from crm_artifacts import services as crm
 from crm_artifacts.models import CreatorType, Customer, FollowUp, Proposal
 from crm_artifacts.tasks import run_workflows
 from messaging.models import SkillMessage
-from portfolio.models import WorkArtifact
+from portfolio.models import PortfolioShare, ProfileSkill, WorkArtifact
+from portfolio.services.profile import profile_skill_confirm
+from portfolio.services.shares import share_create
 from skills.models import Skill
 from tenancy import login_throttle
 from tenancy.context import tenant_context
@@ -58,6 +60,7 @@ SECRETS = {
     "follow-up title": f"Call {MARK} Customer",
     "group name": f"{MARK} auditors",
     "invitation email": "invitee@zanzibar-acme.test",
+    "share label": f"{MARK} recruiter link",
 }
 
 
@@ -94,6 +97,9 @@ class TenantA:
     login_throttle: LoginThrottle
     invitation: Invitation
     invitation_token: str  # the accept link's token (its secret is stored hashed)
+    profile_skill: ProfileSkill
+    share: PortfolioShare
+    share_token: str  # the share link's token (its secret is stored hashed)
     password_reset: dict[str, str]  # uidb64 and token of a reset link for alice
     snapshot: dict[str, str] = field(default_factory=dict)  # see snapshot(), taken last
 
@@ -181,6 +187,10 @@ def build_tenant_a() -> TenantA:
         )
         invitation = Invitation(tenant=acme, email=SECRETS["invitation email"], invited_by=admin)
         invitation_token = new_token(invitation)
+        profile_skill = profile_skill_confirm(
+            user=alice, skill_id=skill.pk, artifact_ids=[work_artifact.pk], level="expert"
+        )
+        share, share_token = share_create(user=alice, label=SECRETS["share label"])
     return TenantA(
         tenant=acme,
         alice=alice,
@@ -204,6 +214,9 @@ def build_tenant_a() -> TenantA:
         login_throttle=_failed_sign_in(alice),
         invitation=invitation,
         invitation_token=invitation_token,
+        profile_skill=profile_skill,
+        share=share,
+        share_token=share_token,
         password_reset={
             "uidb64": urlsafe_base64_encode(force_bytes(alice.pk)),
             "token": default_token_generator.make_token(alice),

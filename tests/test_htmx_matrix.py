@@ -60,6 +60,7 @@ PUBLIC = {
     "password_reset_done": "someone who forgot their password is signed out",
     "password_reset_confirm": "someone who forgot their password is signed out",
     "password_reset_complete": "someone who forgot their password is signed out",
+    "portfolio:shared": "a shared portfolio is for people without an account",
 }
 
 SITE_ROUTES = [r for r in matrix.ROUTES if not r.is_admin and not r.route.startswith("api/")]

@@ -152,6 +152,8 @@ PAGES: dict[str, Page] = {
     "portfolio:dismiss_suggestion": Page(
         lambda a: {"pk": a.work_artifact.pk, "skill_id": a.skill.pk}, "alice"
     ),
+    "portfolio:profile_skill": Page(lambda a: {"pk": a.profile_skill.pk}, "alice"),
+    "portfolio:share_revoke": Page(lambda a: {"pk": a.share.pk}, "alice"),
     "messaging:read": Page(lambda a: {"pk": a.message.pk}, "alice"),
     "messaging:accept": Page(lambda a: {"pk": a.message.pk}, "alice"),
     "messaging:decline": Page(lambda a: {"pk": a.message.pk}, "alice"),
@@ -187,6 +189,9 @@ PAGES: dict[str, Page] = {
     # test_invitations and test_password_reset open them signed out).
     "invitation_accept": Page(lambda a: {"token": a.invitation_token}, None),
     "password_reset_confirm": Page(lambda a: a.password_reset, None),
+    # A share link: for people who are not signed in (tests/portfolio/test_shares.py
+    # opens it signed out, and proves a token shows its own tenant's shared rows only).
+    "portfolio:shared": Page(lambda a: {"token": a.share_token}, None),
     # No model has get_absolute_url, so the shortcut answers 404 to everyone;
     # it must not start answering tenant B for A's rows when one does.
     "admin:view_on_site": Page(_view_on_site, None),
@@ -216,6 +221,8 @@ class AdminObject:
 ADMIN_OBJECTS: dict[str, AdminObject] = {
     "skills.skill": AdminObject(lambda a: a.skill),
     "portfolio.workartifact": AdminObject(lambda a: a.work_artifact),
+    "portfolio.profileskill": AdminObject(lambda a: a.profile_skill),
+    "portfolio.portfolioshare": AdminObject(lambda a: a.share),
     "messaging.skillmessage": AdminObject(lambda a: a.message),
     "workshops.workshop": AdminObject(lambda a: a.workshop),
     "workshops.workshopstep": AdminObject(lambda a: a.step),

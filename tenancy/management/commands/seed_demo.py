@@ -36,8 +36,10 @@ class Command(BaseCommand):
                     continue
                 module = importlib.import_module(module_name)
                 if hasattr(module, "seed"):
-                    module.seed(demo)
+                    note = module.seed(demo)  # a line to print, such as a link it made
                     self.stdout.write(f"  seeded {config.label}")
+                    if note:
+                        self.stdout.write(note)
         logins = ", ".join(email for email, _, _ in PEOPLE)
         self.stdout.write(
             self.style.SUCCESS(f"Demo data ready. Logins: {logins} (password {DEMO_PASSWORD!r})")

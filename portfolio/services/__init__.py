@@ -8,6 +8,7 @@ Pages, the admin and `import_artifacts` all come through here, so the
 from __future__ import annotations
 
 import datetime
+import json
 import math
 import re
 from collections.abc import Iterable
@@ -19,7 +20,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.postgres.fields import ArrayField
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.db import connection, transaction
-from django.db.models import CharField, F, Func, Value
+from django.db.models import CharField, F, Func, JSONField, Value
 
 from config.errors import NotFound
 from portfolio.extraction.extract import (
@@ -347,47 +348,96 @@ def artifact_delete(*, user: User, artifact_id: str) -> None:
 # such as "report" is not enough to suggest a seven-word skill. Ties go to
 # ts_rank of the skill's words (as an OR query) against the artifact's search
 # vector. One statement; the tenant test is explicit, RLS is the fence behind.
+#
+# With each suggestion the statement stores why (suggestion_reasons): the
+# skill's words found in the artifact, a snippet of the artifact's text around
+# them (ts_headline, computed for the five kept skills only) and the confidence,
+# the share of the skill's words present. Stored now, so a page never recomputes it.
 SUGGESTION_MIN_COVERAGE = 0.25
+SNIPPET_WORDS = 25
+MAX_REASON_TERMS = 8
 _SUGGEST_SQL = f"""
+WITH art AS (
+    SELECT a.search_vector, a.dismissed_skill_ids,
+           concat_ws(' ', a.title, a.description, a.extracted_text) AS doc
+    FROM {WorkArtifact._meta.db_table} AS a
+    WHERE a.id = %(id)s AND a.tenant_id = %(tenant)s
+), matched AS (
+    SELECT s.id::text AS id, s.name, w.words, w.query,
+           ts_rank(art.search_vector, w.query) AS rank,
+           (SELECT count(*) FROM unnest(w.lexemes) AS lexeme
+            WHERE art.search_vector @@ plainto_tsquery('simple', lexeme))::float
+           / greatest(cardinality(w.lexemes), 1) AS coverage
+    FROM art, skills_skill AS s,
+         LATERAL (
+             SELECT
+                 s.name || ' ' || s.description AS words,
+                 tsvector_to_array(
+                     to_tsvector('{SEARCH_CONFIG}', s.name || ' ' || s.description)
+                 ) AS lexemes,
+                 websearch_to_tsquery(
+                     '{SEARCH_CONFIG}',
+                     regexp_replace(s.name || ' ' || s.description, '[^[:alnum:]]+', ' or ', 'g')
+                 ) AS query
+         ) AS w
+    WHERE s.tenant_id = %(tenant)s
+      AND art.search_vector @@ w.query
+      AND NOT (s.id::text = ANY (art.dismissed_skill_ids))
+), kept AS (
+    SELECT * FROM matched
+    WHERE coverage >= {SUGGESTION_MIN_COVERAGE}
+    ORDER BY coverage DESC, rank DESC, name
+    LIMIT {MAX_SUGGESTIONS}
+), reasons AS (
+    SELECT kept.id, kept.coverage, kept.rank, kept.name,
+           ARRAY(
+               SELECT word FROM (
+                   SELECT DISTINCT word
+                   FROM regexp_split_to_table(lower(kept.words), '[^[:alnum:]]+') AS word
+                   WHERE length(word) > 1
+                     AND art.search_vector @@ plainto_tsquery('{SEARCH_CONFIG}', word)
+               ) AS found
+               ORDER BY word
+               LIMIT {MAX_REASON_TERMS}
+           ) AS terms,
+           ts_headline(
+               '{SEARCH_CONFIG}', art.doc, kept.query,
+               'MaxWords={SNIPPET_WORDS}, MinWords=10, MaxFragments=1, StartSel="", StopSel=""'
+           ) AS snippet
+    FROM kept, art
+)
 UPDATE {WorkArtifact._meta.db_table} AS a
 SET suggested_skill_ids = ARRAY(
-    SELECT m.id FROM (
-        SELECT s.id::text AS id, s.name, ts_rank(a.search_vector, w.query) AS rank,
-               (SELECT count(*) FROM unnest(w.lexemes) AS lexeme
-                WHERE a.search_vector @@ plainto_tsquery('simple', lexeme))::float
-               / greatest(cardinality(w.lexemes), 1) AS coverage
-        FROM skills_skill AS s,
-             LATERAL (
-                 SELECT
-                     tsvector_to_array(
-                         to_tsvector('{SEARCH_CONFIG}', s.name || ' ' || s.description)
-                     ) AS lexemes,
-                     websearch_to_tsquery(
-                         '{SEARCH_CONFIG}',
-                         regexp_replace(
-                             s.name || ' ' || s.description, '[^[:alnum:]]+', ' or ', 'g'
-                         )
-                     ) AS query
-             ) AS w
-        WHERE s.tenant_id = a.tenant_id
-          AND a.search_vector @@ w.query
-          AND NOT (s.id::text = ANY (a.dismissed_skill_ids))
-    ) AS m
-    WHERE m.coverage >= {SUGGESTION_MIN_COVERAGE}
-    ORDER BY m.coverage DESC, m.rank DESC, m.name
-    LIMIT {MAX_SUGGESTIONS}
-)
-WHERE a.id = %s AND a.tenant_id = %s
-RETURNING a.suggested_skill_ids
+        SELECT id FROM reasons ORDER BY coverage DESC, rank DESC, name
+    ),
+    suggestion_reasons = (
+        SELECT coalesce(
+            jsonb_object_agg(
+                id,
+                jsonb_build_object(
+                    'terms', to_jsonb(terms),
+                    'snippet', snippet,
+                    'confidence', round(coverage::numeric, 2)
+                )
+            ),
+            '{{}}'::jsonb
+        )
+        FROM reasons
+    )
+WHERE a.id = %(id)s AND a.tenant_id = %(tenant)s
+RETURNING a.suggested_skill_ids, a.suggestion_reasons
 """
 
 
 def suggestions_refresh(*, artifact: WorkArtifact) -> list[str]:
-    """Rank the tenant's skills against the artifact; keep the best five (dismissed excluded)."""
+    """Rank the tenant's skills against the artifact; keep the best five (dismissed
+    excluded), each with its reason."""
     with connection.cursor() as cursor:
-        cursor.execute(_SUGGEST_SQL, [artifact.pk, artifact.tenant_id])
+        cursor.execute(_SUGGEST_SQL, {"id": artifact.pk, "tenant": artifact.tenant_id})
         row = cursor.fetchone()
     artifact.suggested_skill_ids = list(row[0]) if row else []
+    reasons = row[1] if row else {}
+    artifact.suggestion_reasons = json.loads(reasons) if isinstance(reasons, str) else reasons
     return artifact.suggested_skill_ids
 
 
@@ -402,8 +452,12 @@ def suggestion_dismiss(*, user: User, artifact_id: str, skill_id: str) -> WorkAr
     WorkArtifact.objects.filter(pk=artifact.pk, tenant_id=artifact.tenant_id).update(
         suggested_skill_ids=_ArrayRemove(F("suggested_skill_ids"), Value(skill_id)),
         dismissed_skill_ids=_ArrayAppend(F("dismissed_skill_ids"), Value(skill_id)),
+        suggestion_reasons=_JsonbDelete(
+            F("suggestion_reasons"), Value(skill_id, output_field=CharField())
+        ),
     )
     artifact.suggested_skill_ids.remove(skill_id)
+    artifact.suggestion_reasons.pop(skill_id, None)
     artifact.dismissed_skill_ids.append(skill_id)
     return artifact
 
@@ -416,3 +470,11 @@ class _ArrayRemove(Func):
 class _ArrayAppend(Func):
     function = "array_append"
     output_field = ArrayField(CharField(max_length=20))
+
+
+class _JsonbDelete(Func):
+    """`jsonb - key`: the object without that key."""
+
+    arg_joiner = " - "
+    template = "(%(expressions)s)"
+    output_field = JSONField()
