@@ -24,6 +24,10 @@ DJANGO_ENV = env.str("DJANGO_ENV", default="development")
 PRODUCTION = DJANGO_ENV == "production"
 
 DEBUG = env.bool("DEBUG", default=not PRODUCTION)
+# A query on a tenant table outside any tenant context raises (naming the model)
+# instead of quietly matching no row; production keeps failing closed, silently
+# (tenancy.models.ActiveTenant).
+TENANCY_STRICT = env.bool("TENANCY_STRICT", default=not PRODUCTION)
 if PRODUCTION:
     SECRET_KEY = env.str("SECRET_KEY")
 else:

@@ -115,6 +115,47 @@ class TimestampedModel(models.Model):
         abstract = True
 
 
+class TenantContextMissing(RuntimeError):
+    """A tenant table was queried outside any tenant_context (strict mode only).
+
+    Row-level security would answer such a query with no rows, which hides the
+    bug: a page that is silently empty, a task that silently does nothing. In
+    development and tests (`TENANCY_STRICT`, on unless DJANGO_ENV=production)
+    the query raises this instead, naming the model.
+    """
+
+
+class ActiveTenant(models.Expression):
+    """The tenant id of the tenant_context active when the query is compiled.
+
+    A queryset built outside any tenant context (a form's choices at import
+    time, a module-level default) is compiled later, usually inside one: the
+    filter is resolved then. Compiled outside any context it raises
+    TenantContextMissing in strict mode; in production it compiles to NULL,
+    which matches no row, as the database's fence would (fail closed).
+    """
+
+    output_field = models.BigIntegerField()
+
+    def __init__(self, model_label: str) -> None:
+        super().__init__()
+        self.model_label = model_label
+
+    def as_sql(self, compiler: Any, connection: Any) -> tuple[str, list[Any]]:
+        from django.conf import settings
+
+        from tenancy.context import active_tenant_id
+
+        tenant_id = active_tenant_id()
+        if tenant_id is None and getattr(settings, "TENANCY_STRICT", False):
+            raise TenantContextMissing(
+                f"{self.model_label} was queried outside any tenant context: wrap the "
+                "code in tenancy.context.tenant_context(tenant) (requests get one from "
+                "TenantMiddleware once signed in)."
+            )
+        return "%s", [tenant_id]
+
+
 class TenantManager(models.Manager):
     """Every query of a tenant model filters by the active tenant (tenant_context).
 
@@ -122,8 +163,9 @@ class TenantManager(models.Manager):
     rows. It puts `tenant_id = <id>` in the query itself, which the policy's
     expression is not: Citus routes a query to one shard only when it sees the
     distribution column equal to a constant, and refuses FOR UPDATE, correlated
-    subqueries and some joins across shards. Outside any tenant context it adds
-    nothing, and the fence shows no rows.
+    subqueries and some joins across shards. A queryset made outside any tenant
+    context gets the tenant when it runs (ActiveTenant), or a clear error in
+    strict mode when it runs outside one too.
     """
 
     def get_queryset(self) -> models.QuerySet:
@@ -131,7 +173,9 @@ class TenantManager(models.Manager):
 
         queryset = super().get_queryset()
         tenant_id = active_tenant_id()
-        return queryset if tenant_id is None else queryset.filter(tenant_id=tenant_id)
+        if tenant_id is None:
+            return queryset.filter(tenant_id=ActiveTenant(self.model._meta.label))
+        return queryset.filter(tenant_id=tenant_id)
 
 
 class TenantQuerySet(models.QuerySet):

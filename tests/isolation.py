@@ -243,31 +243,34 @@ def snapshot(tenant: Tenant) -> dict[str, str]:
     """A fingerprint per table of every row tenant A owns, and of the global rows
     it depends on: one statement, read inside A's tenant (row-level security
     shows exactly A's rows of the tenant tables)."""
-    users = User.objects.filter(tenant=tenant).values("pk")
-    scopes: list[tuple[models.QuerySet, str]] = [
-        (Tenant.objects.filter(pk=tenant.pk), "tenancy.tenant"),
-        (User.objects.filter(tenant=tenant), "tenancy.user"),
-        (User.groups.through.objects.filter(user__in=users), "tenancy.user_groups"),
-        (Group.objects.all(), "auth.group"),
-        (StepDefinition.objects.all(), "workshops.stepdefinition"),
-        (DBTaskResult.objects.all(), "django_tasks_database.dbtaskresult"),
-        (LoginThrottle.objects.all(), "tenancy.loginthrottle"),
-    ] + [
-        (model.objects.filter(tenant=tenant), model._meta.label_lower)
-        for model in apps.get_models()
-        if issubclass(model, TenantModel)
-    ]
-    parts, params = [], []
-    for queryset, label in scopes:
-        # md5 of the rows as text, in key order: any change to any column shows.
-        sql, sql_params = queryset.order_by().values("pk").query.sql_with_params()
-        table = connection.ops.quote_name(queryset.model._meta.db_table)
-        pk = connection.ops.quote_name(queryset.model._meta.pk.column)
-        parts.append(
-            f"SELECT %s, md5(coalesce(string_agg(t::text, ',' ORDER BY t.{pk}), '')) "
-            f"FROM {table} t WHERE t.{pk} IN ({sql})"
-        )
-        params += [label, *sql_params]
-    with tenant_context(tenant), connection.cursor() as cursor:
-        cursor.execute(" UNION ALL ".join(parts), params)
-        return dict(cursor.fetchall())
+    # Built inside A's tenant too: the tenant models' querysets name their
+    # tenant when compiled (tenancy.models.ActiveTenant).
+    with tenant_context(tenant):
+        users = User.objects.filter(tenant=tenant).values("pk")
+        scopes: list[tuple[models.QuerySet, str]] = [
+            (Tenant.objects.filter(pk=tenant.pk), "tenancy.tenant"),
+            (User.objects.filter(tenant=tenant), "tenancy.user"),
+            (User.groups.through.objects.filter(user__in=users), "tenancy.user_groups"),
+            (Group.objects.all(), "auth.group"),
+            (StepDefinition.objects.all(), "workshops.stepdefinition"),
+            (DBTaskResult.objects.all(), "django_tasks_database.dbtaskresult"),
+            (LoginThrottle.objects.all(), "tenancy.loginthrottle"),
+        ] + [
+            (model.objects.filter(tenant=tenant), model._meta.label_lower)
+            for model in apps.get_models()
+            if issubclass(model, TenantModel)
+        ]
+        parts, params = [], []
+        for queryset, label in scopes:
+            # md5 of the rows as text, in key order: any change to any column shows.
+            sql, sql_params = queryset.order_by().values("pk").query.sql_with_params()
+            table = connection.ops.quote_name(queryset.model._meta.db_table)
+            pk = connection.ops.quote_name(queryset.model._meta.pk.column)
+            parts.append(
+                f"SELECT %s, md5(coalesce(string_agg(t::text, ',' ORDER BY t.{pk}), '')) "
+                f"FROM {table} t WHERE t.{pk} IN ({sql})"
+            )
+            params += [label, *sql_params]
+        with connection.cursor() as cursor:
+            cursor.execute(" UNION ALL ".join(parts), params)
+            return dict(cursor.fetchall())

@@ -4,11 +4,13 @@ import datetime
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.test import override_settings
 
 from portfolio import services
 from portfolio.extraction.extract import ExtractedFile
 from portfolio.models import WorkArtifact
 from portfolio.selectors import user_artifacts
+from tenancy.models import TenantContextMissing
 from tests.factories import SkillFactory
 
 pytestmark = pytest.mark.django_db
@@ -284,7 +286,12 @@ def test_artifacts_are_fenced_by_row_level_security(alice, carol, create, in_ten
     artifact = create(alice, title="Acme only")
     with in_tenant(carol):
         assert not WorkArtifact.objects.filter(pk=artifact.pk).exists()
-    assert not WorkArtifact.objects.filter(pk=artifact.pk).exists()  # no tenant: nothing
+    # No tenant at all: in development and tests a clear error naming the model;
+    # in production (not strict) nothing, as the database's fence answers.
+    with pytest.raises(TenantContextMissing, match=r"portfolio\.WorkArtifact"):
+        WorkArtifact.objects.filter(pk=artifact.pk).exists()
+    with override_settings(TENANCY_STRICT=False):
+        assert not WorkArtifact.objects.filter(pk=artifact.pk).exists()
     with (
         in_tenant(carol),
         pytest.raises(DatabaseError, match="row-level security"),
