@@ -326,6 +326,8 @@ def customer_proposals(request: HttpRequest, customer_id: str) -> JsonResponse:
 @api_view("POST")
 def artifact_respond(request: HttpRequest, artifact_id: str) -> JsonResponse:
     """The RM's note to the agent on one proposal (`{"response": "..."}`)."""
+    # Looked up before the body is read: another tenant's id is a 404 whatever was sent.
+    services.get_artifact(user=request.user, artifact_id=artifact_id)
     body = _json_body(request, RESPOND_KEYS)
     artifact = services.proposal_respond(
         user=request.user, proposal_id=artifact_id, note=body.get("response")
