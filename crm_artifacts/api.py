@@ -289,10 +289,14 @@ def _since(request: HttpRequest) -> dt.datetime | None:
     raw = request.GET.get("since")
     if raw is None:
         return None
-    parsed = parse_datetime(raw.strip()) if len(raw) <= 40 else None
-    if parsed is None or parsed.tzinfo is None:
-        raise ValidationError(INVALID_SINCE)
-    return parsed
+    try:
+        parsed = parse_datetime(raw.strip()) if len(raw) <= 40 else None
+        if parsed is None or parsed.tzinfo is None:
+            raise ValueError(raw)
+        # In UTC: PostgreSQL refuses offsets Python allows (beyond ±15:59).
+        return parsed.astimezone(dt.UTC)
+    except (ValueError, OverflowError):
+        raise ValidationError(INVALID_SINCE) from None
 
 
 @api_view("GET", "POST", token_scopes={"GET": ApiTokenScope.READ, "POST": ApiTokenScope.PROPOSE})
