@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 PORT ?= 8000
 
-.PHONY: run test test-citus install lock lint format check-rls clean-data bench bench-pages bench-scale bench-batch
+.PHONY: run test test-citus install lock lint format check-rls clean-data bench bench-pages bench-scale bench-batch screenshots
 
 # Every install resolves the same tree: requirements.lock pins every package with
 # its hashes (pip-tools, from pyproject.toml's ranges); the project itself is then
@@ -45,6 +45,13 @@ lint: $(STAMP)
 format: $(STAMP)
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
+
+# The main screens at 1280 and 375 px, light mode, into docs/img/ (tools/screenshots.py):
+# start `make run` in another terminal first; BASE_URL points at it, SHOT_ARGS adds
+# options (e.g. SHOT_ARGS="--dark --out /tmp/shots" to look at the dark mode).
+BASE_URL ?= http://127.0.0.1:$(PORT)
+screenshots: $(STAMP)
+	$(PY) -m tools.screenshots --base-url $(BASE_URL) $(SHOT_ARGS)
 
 check-rls: $(STAMP)
 	$(PY) manage.py check_rls

@@ -65,6 +65,9 @@ INSTALLED_APPS = [
     "workshops",
     "crm_artifacts",
     "assistant",
+    # Lucide icons as inline SVG (no icon font, no request), through ui's {% icon %}.
+    "lucide",
+    "ui",
 ]
 # `make bench` turns on the load-test baseline page (/loadtest/fortunes/) with
 # LOADTEST_BASELINE. Production installs the app (its tables, its admin) only then;
@@ -131,7 +134,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "csp.context_processors.nonce",
             ],
-            "builtins": ["template_partials.templatetags.partials"],
+            "builtins": ["template_partials.templatetags.partials", "ui.templatetags.ui"],
         },
     }
 ]

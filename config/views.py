@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 import logging
 from typing import Any
 
@@ -14,36 +13,17 @@ from django.templatetags.static import static
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from config.dashboard import dashboard_for
+
 logger = logging.getLogger(__name__)
 
 BAD_REQUEST = "The request could not be understood."
 
-# Each area contributes a card through `<app>.selectors.dashboard_card(user)`;
-# an area whose app has not landed yet shows as "not available yet".
-DASHBOARD_AREAS = [
-    ("portfolio", "Portfolio"),
-    ("skills", "Skills"),
-    ("messaging", "Messages"),
-    ("workshops", "Workshops"),
-    ("crm_artifacts", "CRM proposals"),
-]
-
-
-def _card(app: str, title: str, user: Any) -> dict[str, Any]:
-    try:
-        selectors = importlib.import_module(f"{app}.selectors")
-    except ModuleNotFoundError:
-        selectors = None
-    card_for = getattr(selectors, "dashboard_card", None)
-    if card_for is None:
-        return {"title": title, "available": False}
-    return {"available": True, **card_for(user)}
-
 
 @login_required
 def dashboard(request: HttpRequest) -> HttpResponse:
-    cards = [_card(app, title, request.user) for app, title in DASHBOARD_AREAS]
-    return render(request, "dashboard.html", {"cards": cards})
+    board = dashboard_for(request.user)
+    return render(request, "dashboard.html", {"board": board, "cards": board.cards})
 
 
 # Not atomic: with ATOMIC_REQUESTS the transaction would be opened (and the

@@ -59,6 +59,11 @@ def unread_count(*, user: User) -> int:
     return SkillMessage.objects.received_by(user).unread().count()
 
 
+def awaiting_answer_count(*, user: User) -> int:
+    """Proposals in my inbox still waiting for my answer (the dashboard's headline)."""
+    return SkillMessage.objects.received_by(user).pending().count()
+
+
 def notification_count(*, user: User) -> int:
     """The nav badge: unread messages in my inbox plus answers to my proposals I
     have not seen. One COUNT; each side matches a partial index (unread, outcome unseen)."""

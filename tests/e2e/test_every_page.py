@@ -88,8 +88,9 @@ def findings() -> Iterator[Findings]:
     found.report()
 
 
-def _signed_in(browser: Browser, base: str, email: str, viewport: dict) -> Page:
-    page = browser.new_context(viewport=viewport).new_page()
+def _signed_in(browser: Browser, base: str, email: str, viewport: dict, **context: object) -> Page:
+    """A page signed in as `email`; `context` goes to the browser context (color_scheme)."""
+    page = browser.new_context(viewport=viewport, **context).new_page()
     page.goto(f"{base}/accounts/login/")
     page.get_by_label("Email").fill(email)
     page.get_by_label("Password").fill("demo-password")

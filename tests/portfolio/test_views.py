@@ -70,7 +70,9 @@ def test_list_links_suggested_skills(alice_client, alice):
 def test_empty_list_invites_the_first_artifact(alice_client):
     response = alice_client.get("/portfolio/")
     assert "No artifacts yet" in response.text
-    assert "<svg" not in response.text
+    assert '<a class="button primary" href="/portfolio/new/">' in response.text
+    # No chart (icons are SVG too, so look for the chart's own figure).
+    assert "portfolio-chart" not in response.text
 
 
 def test_search_matches_title_description_and_file_text(alice_client, alice):

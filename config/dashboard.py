@@ -1,0 +1,110 @@
+"""What the dashboard shows, read through each app's selectors.
+
+The page leads with the decisions waiting for the signed-in person (a
+relationship manager's CRM proposals, skill groupings proposed to them), then
+one tile per area, hours saved over time and their workshops' progress. Each
+part is a fixed number of queries, whatever the amount of data.
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass
+from typing import Any
+
+from django.urls import reverse
+
+from messaging.selectors import awaiting_answer_count
+from portfolio.chart import Chart, month_bars
+from portfolio.selectors import hours_by_month
+from tenancy.models import Role, User
+from tenancy.services import role_of
+from workshops.selectors import workshop_list
+
+# Each area contributes a tile through `<app>.selectors.dashboard_card(user)`;
+# an area whose app has not landed yet shows as "not available yet".
+AREAS = [
+    ("portfolio", "Portfolio", "folder-open"),
+    ("skills", "Skills", "network"),
+    ("messaging", "Messages", "inbox"),
+    ("workshops", "Workshops", "presentation"),
+    ("crm_artifacts", "CRM proposals", "briefcase"),
+]
+WORKSHOPS_SHOWN = 5
+
+
+@dataclass(frozen=True)
+class Decision:
+    label: str
+    count: int
+    url: str
+    icon: str
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    cards: list[dict[str, Any]]
+    icons: list[str]
+    decisions: list[Decision]
+    chart: Chart | None
+    workshops: list[Any]
+    more_workshops: bool
+
+    @property
+    def tiles(self) -> list[tuple[str, dict[str, Any]]]:
+        return list(zip(self.icons, self.cards, strict=True))
+
+    @property
+    def pending_total(self) -> int:
+        return sum(d.count for d in self.decisions)
+
+    @property
+    def first_decision(self) -> Decision | None:
+        """The biggest pile, which the headline's one button opens."""
+        waiting = [d for d in self.decisions if d.count]
+        return max(waiting, key=lambda d: d.count) if waiting else None
+
+
+def _card(app: str, title: str, user: User) -> dict[str, Any]:
+    try:
+        selectors = importlib.import_module(f"{app}.selectors")
+    except ModuleNotFoundError:
+        selectors = None
+    card_for = getattr(selectors, "dashboard_card", None)
+    if card_for is None:
+        return {"title": title, "available": False}
+    return {"available": True, **card_for(user)}
+
+
+def _decisions(user: User, cards: dict[str, dict[str, Any]]) -> list[Decision]:
+    decisions = []
+    crm = cards["crm_artifacts"]
+    # The CRM card already counted this person's pending proposals; a
+    # relationship manager sees the line even at zero ("nothing waits").
+    if crm.get("available") and (crm["value"] or role_of(user) == Role.RELATIONSHIP_MANAGER):
+        decisions.append(
+            Decision("CRM proposals for your customers", crm["value"], crm["url"], "briefcase")
+        )
+    waiting = awaiting_answer_count(user=user)
+    decisions.append(
+        Decision(
+            "Skill groupings awaiting your answer",
+            waiting,
+            reverse("messaging:inbox") + "?status=pending",
+            "inbox",
+        )
+    )
+    return decisions
+
+
+def dashboard_for(user: User) -> Dashboard:
+    by_app = {app: _card(app, title, user) for app, title, _ in AREAS}
+    workshops = list(workshop_list(user=user)[: WORKSHOPS_SHOWN + 1])
+    return Dashboard(
+        cards=list(by_app.values()),
+        icons=[icon for _, _, icon in AREAS],
+        decisions=_decisions(user, by_app),
+        chart=month_bars(hours_by_month(user=user)),
+        workshops=workshops[:WORKSHOPS_SHOWN],
+        more_workshops=len(workshops) > WORKSHOPS_SHOWN,
+    )

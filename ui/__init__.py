@@ -1,0 +1,1 @@
+"""The shared look: the `icon` template tag (Lucide icons) and templates/components/."""
