@@ -73,8 +73,10 @@ def api_token_create(*, user: User, name: str, scopes: list[str]) -> tuple[ApiTo
 
 @transaction.atomic
 def api_token_revoke(*, user: User, token_id: object) -> ApiToken:
-    """Revoke a token (at once: the next request with it is a 401). Idempotent."""
-    _ensure_admin(user)
+    """Revoke a token (at once: the next request with it is a 401). Idempotent.
+
+    Looked up before the admin check: another tenant's id is a 404 for anyone.
+    """
     pk = parse_id(token_id)
     token = (
         ApiToken.objects.select_for_update().filter(tenant_id=user.tenant_id, pk=pk).first()
@@ -83,6 +85,7 @@ def api_token_revoke(*, user: User, token_id: object) -> ApiToken:
     )
     if token is None:
         raise NotFound(TOKEN_NOT_FOUND)
+    _ensure_admin(user)
     if token.revoked_at is None:
         token.revoked_at = timezone.now()
         token.save(update_fields=["revoked_at"])
