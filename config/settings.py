@@ -193,6 +193,10 @@ LOGIN_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
 LOGIN_FAILURE_LIMIT_PER_ADDRESS = env.int("LOGIN_FAILURE_LIMIT_PER_ADDRESS", default=50)
 LOGIN_FAILURE_LIMIT_PER_ACCOUNT = env.int("LOGIN_FAILURE_LIMIT_PER_ACCOUNT", default=20)
 LOGIN_LOCKOUT_SECONDS = env.int("LOGIN_LOCKOUT_SECONDS", default=15 * 60)
+# Requests per API token per window (crm_artifacts' agent API); past it, 429 until
+# the window ends (tenancy/login_throttle.py, scope "api-token-<id>").
+API_TOKEN_RATE_LIMIT = env.int("API_TOKEN_RATE_LIMIT", default=120)
+API_TOKEN_RATE_WINDOW_SECONDS = env.int("API_TOKEN_RATE_WINDOW_SECONDS", default=60)
 # How many reverse proxies put the client's address in X-Forwarded-For (0: none,
 # use REMOTE_ADDR). Behind one proxy this is 1. Production has no default: a
 # wrong value behind a proxy puts every user on the proxy's address, which the

@@ -15,13 +15,14 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Q, QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils.html import format_html
 
 from crm_artifacts import selectors, services
 from crm_artifacts.fields import PROFILE_FIELDS, clean_profile
-from crm_artifacts.models import Customer, FollowUp, ProfileEditStatus, Proposal
+from crm_artifacts.models import ApiToken, Customer, FollowUp, ProfileEditStatus, Proposal
 from tenancy.admin import TenantAdminMixin
 from tenancy.forms import apply_service_errors
 
@@ -273,3 +274,61 @@ class FollowUpAdmin(TenantAdminMixin, admin.ModelAdmin):
             else:
                 done += 1
         self.message_user(request, f"{done} follow-up(s) marked done.", messages.SUCCESS)
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(TenantAdminMixin, admin.ModelAdmin):
+    """The organisation's API tokens: listed, revoked here; created on /crm/api-tokens/.
+
+    "Add" opens that page: a token is shown once, on the page that made it,
+    never in a message stored in the session or a cookie.
+    """
+
+    list_display = [
+        "name",
+        "scopes_display",
+        "created_by",
+        "created_at",
+        "last_used_at",
+        "revoked_at",
+    ]
+    list_filter = ["revoked_at", "can_propose", "can_read"]
+    search_fields = ["name"]
+    list_select_related = ["created_by"]
+    readonly_fields = [
+        "name",
+        "can_propose",
+        "can_read",
+        "created_by",
+        "created_at",
+        "last_used_at",
+        "revoked_at",
+    ]
+    fields = readonly_fields
+    actions = ["revoke_selected"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[ApiToken]:
+        return super().get_queryset(request).filter(tenant_id=request.user.tenant_id)
+
+    def add_view(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        return HttpResponseRedirect(reverse("crm:api-tokens"))
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False  # revoked, not deleted: the list keeps who made it and when it was used
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return obj is None and super().has_change_permission(request)
+
+    @admin.display(description="Scopes")
+    def scopes_display(self, obj: ApiToken) -> str:
+        return ", ".join(obj.scopes)
+
+    @admin.action(description="Revoke selected tokens")
+    def revoke_selected(self, request: HttpRequest, queryset: QuerySet[ApiToken]) -> None:
+        try:
+            for token in queryset:
+                services.api_token_revoke(user=request.user, token_id=token.pk)
+        except PermissionDenied as refusal:
+            self.message_user(request, str(refusal), messages.ERROR)
+            return
+        self.message_user(request, f"{queryset.count()} token(s) revoked.", messages.SUCCESS)

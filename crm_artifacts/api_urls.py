@@ -14,5 +14,15 @@ urlpatterns = [
         api.customer_artifacts,
         name="crm-api-customer-artifacts",
     ),
+    re_path(
+        r"^customers/(?P<customer_id>[^/]+)/proposals/?$",
+        api.customer_proposals,
+        name="crm-api-customer-proposals",
+    ),
+    re_path(
+        r"^artifacts/(?P<artifact_id>[^/]+)/respond/?$",
+        api.artifact_respond,
+        name="crm-api-artifact-respond",
+    ),
     re_path(r"^artifacts/(?P<artifact_id>[^/]+)/?$", api.artifact_detail, name="crm-api-artifact"),
 ]

@@ -8,10 +8,11 @@ looks after Globex's customers. Everything is written through the services.
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 from crm_artifacts import services
-from crm_artifacts.models import Customer
+from crm_artifacts.models import ApiToken, Customer
 from tenancy.context import tenant_context
 from tenancy.demo import Demo
 
@@ -91,7 +92,11 @@ CUSTOMERS: list[tuple[str, dict[str, Any], str, dict[str, Any], dict[str, str]]]
 ]
 
 
-def seed(demo: Demo) -> None:
+DEMO_TOKEN_NAME = "Demo agent"
+
+
+def seed(demo: Demo) -> str:
+    """The customers (once) and a fresh API token for Acme's agent (returned to print)."""
     for rm_key, profile, notes, stale_changes, decisions in CUSTOMERS:
         rm = demo.users[rm_key]
         with tenant_context(rm.tenant_id):
@@ -112,3 +117,25 @@ def seed(demo: Demo) -> None:
             if stale_changes:
                 # Someone updated the profile after the proposals were made.
                 services.customer_set_profile_values(customer=customer, values=stale_changes)
+    return _demo_token(demo)
+
+
+def _demo_token(demo: Demo) -> str:
+    """Alice (Acme's tenant admin) revokes the previous run's demo token and makes a new
+    one: only its hash is stored, so it can be printed only when made."""
+    alice = demo.users["alice"]
+    customer_name = CUSTOMERS[0][1]["fullName"]
+    with tenant_context(alice.tenant_id):
+        for token in ApiToken.objects.filter(
+            tenant_id=alice.tenant_id, name=DEMO_TOKEN_NAME, revoked_at__isnull=True
+        ):
+            services.api_token_revoke(user=alice, token_id=token.pk)
+        _, raw = services.api_token_create(
+            user=alice, name=DEMO_TOKEN_NAME, scopes=["propose", "read"]
+        )
+        customer = Customer.objects.get(tenant_id=alice.tenant_id, profile__fullName=customer_name)
+    base = f"http://127.0.0.1:{os.environ.get('PORT', '8000')}"
+    return (
+        f"  Acme's API token (agents; the previous one is revoked): {raw}\n"
+        f"    curl -H 'Authorization: Bearer {raw}' {base}/api/customers/{customer.pk}/proposals"
+    )

@@ -6,7 +6,7 @@ from typing import Any
 
 from django import forms
 
-from crm_artifacts.models import Proposal
+from crm_artifacts.models import ApiTokenScope, Proposal
 from crm_artifacts.services import NOTES_MAX_LENGTH
 from crm_artifacts.workflows import WORKFLOW_CHOICES
 
@@ -47,3 +47,30 @@ class EditValueForm(forms.Form):
             self.fields["value"] = field.form_field(required=True, initial=proposed)
         else:  # a key no longer in the registry: still editable as text
             self.fields["value"] = forms.CharField(label=artifact.field_label, initial=proposed)
+
+
+class ApiTokenForm(forms.Form):
+    """A new API token for an external agent (the service validates and creates it)."""
+
+    name = forms.CharField(
+        label="Name",
+        max_length=100,
+        help_text="What will use it, e.g. “Inbox agent”. Shown to nobody but tenant admins.",
+    )
+    scopes = forms.MultipleChoiceField(
+        label="Scopes",
+        choices=[
+            (ApiTokenScope.PROPOSE, "Propose: send proposals for any customer"),
+            (ApiTokenScope.READ, "Read: read proposals, decisions and responses"),
+        ],
+        widget=forms.CheckboxSelectMultiple,
+        initial=[ApiTokenScope.PROPOSE, ApiTokenScope.READ],
+    )
+
+
+class ResponseForm(forms.Form):
+    """The reviewer's note to the agent on one proposal."""
+
+    response = forms.CharField(
+        label="Note to the agent", max_length=1000, widget=forms.Textarea(attrs={"rows": 2})
+    )

@@ -168,6 +168,16 @@ class Proposal(TenantModel):
         related_name="+",
     )
     reverted_at = models.DateTimeField(null=True, blank=True)
+    # The reviewer's answer to the agent that proposed it (issue 18), read back by the API.
+    response_note = models.CharField(max_length=1000, blank=True, default="")
+    responded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    responded_at = models.DateTimeField(null=True, blank=True)
 
     objects = ProposalQuerySet.as_manager()
 
@@ -328,3 +338,63 @@ class CustomerProfileEvent(
             # The customer's timeline, in order.
             models.Index(fields=["tenant", "pgh_obj", "pgh_id"], name="crm_profile_event_idx"),
         ]
+
+
+class ApiTokenScope:
+    PROPOSE = "propose"  # POST proposals
+    READ = "read"  # GET proposals, their decisions and responses
+    ALL = (PROPOSE, READ)
+
+
+class ApiToken(TenantModel):
+    """A tenant's key for an external agent: `<tenant id>.<id>.<secret>`, shown once.
+
+    Only the secret's sha256 is stored (tenancy/tokens.py, like invitations and
+    share links). Revoked tokens stay listed (who made it, when it was last used).
+    """
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    name = models.CharField(max_length=100)
+    can_propose = models.BooleanField(default=False)
+    can_read = models.BooleanField(default=False)
+    secret_hash = models.CharField(max_length=64, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # Written at most once a minute (crm_artifacts/services/api_tokens.py).
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            # The tenant admin's token list, newest first.
+            models.Index(fields=["tenant", "created_at"], name="crm_apitoken_list_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(can_propose=True) | models.Q(can_read=True),
+                name="crm_apitoken_has_scope",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def scopes(self) -> list[str]:
+        return [
+            scope
+            for scope, allowed in (
+                (ApiTokenScope.PROPOSE, self.can_propose),
+                (ApiTokenScope.READ, self.can_read),
+            )
+            if allowed
+        ]
+
+    def allows(self, scope: str) -> bool:
+        return scope in self.scopes
+
+    @property
+    def is_revoked(self) -> bool:
+        return self.revoked_at is not None

@@ -30,10 +30,17 @@ from django_htmx.http import trigger_client_event
 from assistant import AssistantError, get_assistant
 from config.errors import Conflict, DomainError, refusal_page, show_refusals_with
 from crm_artifacts import selectors, services
-from crm_artifacts.forms import EditValueForm, NotesForm, edit_prefix_for
-from crm_artifacts.models import Customer, Proposal
+from crm_artifacts.forms import (
+    ApiTokenForm,
+    EditValueForm,
+    NotesForm,
+    ResponseForm,
+    edit_prefix_for,
+)
+from crm_artifacts.models import ApiToken, Customer, Proposal
 from crm_artifacts.services import Decision
 from tenancy.forms import apply_service_errors
+from tenancy.services import is_tenant_admin
 from tenancy.transactions import in_request_tenant, outside_request_transaction
 
 ACCEPTED = "{field} accepted: the profile now says “{value}”."
@@ -44,6 +51,8 @@ BATCH_REJECTED = "{count} proposal(s) rejected."
 # A second click (another tab, a double submit) finds the batch already decided.
 BATCH_ALREADY_DECIDED = "Nothing left to decide: every proposal in this batch was already decided."
 NOTHING_SELECTED = "Tick the proposals to decide first."
+TOKEN_REVOKED = "The token “{name}” is revoked: requests with it now answer 401."
+RESPONDED = "Your note on {field} is saved; the agent reads it with the decision."
 NOTES_BATCH = "{count} proposal(s) from these notes are waiting for your decision."
 
 ROW_TEMPLATE = "crm_artifacts/partials/decision.html"
@@ -132,7 +141,8 @@ def _overview(
 @login_required
 def customer_list(request: HttpRequest) -> HttpResponse:
     customers = selectors.customers_of(request.user)
-    return render(request, "crm_artifacts/customer_list.html", {"customers": customers})
+    context = {"customers": customers, "is_tenant_admin": is_tenant_admin(request.user)}
+    return render(request, "crm_artifacts/customer_list.html", context)
 
 
 @login_required
@@ -325,3 +335,61 @@ def proposals(request: HttpRequest) -> HttpResponse:
         "crm_artifacts/proposals.html",
         {"groups": groups, "total": sum(g.pending_count for g in groups)},
     )
+
+
+# --- API tokens (tenant admins) and responses to agents -------------------------------
+
+
+@login_required
+@never_cache  # the page that shows a new token must not be kept by a browser or proxy
+def api_tokens(request: HttpRequest) -> HttpResponse:
+    """Tenant admins: the API tokens of the organisation; a new one is shown once."""
+    form = ApiTokenForm(request.POST or None)
+    created: tuple[ApiToken, str] | None = None
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                created = services.api_token_create(
+                    user=request.user,
+                    name=form.cleaned_data["name"],
+                    scopes=form.cleaned_data["scopes"],
+                )
+                form = ApiTokenForm()
+            except ValidationError as error:
+                apply_service_errors(form, error)
+        if created is None:
+            status = 400
+    tokens = services.api_tokens_of_tenant(user=request.user)
+    context = {"form": form, "tokens": tokens, "created": created}
+    return render(request, "crm_artifacts/api_tokens.html", context, status=status)
+
+
+@login_required
+@require_POST
+def api_token_revoke(request: HttpRequest, pk: int) -> HttpResponse:
+    token = services.api_token_revoke(user=request.user, token_id=pk)
+    messages.success(request, TOKEN_REVOKED.format(name=token.name))
+    return redirect("crm:api-tokens")
+
+
+@login_required
+@require_POST
+def proposal_respond(request: HttpRequest, pk: int) -> HttpResponse:
+    """The RM's note to the agent; back to the proposal's row on the customer's page."""
+    form = ResponseForm(request.POST)
+    try:
+        proposal = services.proposal_respond(
+            user=request.user, proposal_id=pk, note=form.data.get("response", "")
+        )
+    except ValidationError as error:
+        # The note comes back with its error, so nothing typed is lost.
+        form.is_valid()
+        form.errors.pop("response", None)
+        apply_service_errors(form, ValidationError({"response": error.messages}))
+        proposal = selectors.get_artifact(user=request.user, artifact_id=pk)
+        context = {"form": form, "artifact": proposal, "next": _next_url(request, "")}
+        return render(request, "crm_artifacts/respond.html", context, status=400)
+    messages.success(request, RESPONDED.format(field=proposal.field_label))
+    default = reverse("crm:customer", args=[proposal.customer_id]) + f"#artifact-{proposal.pk}"
+    return redirect(_next_url(request, default))

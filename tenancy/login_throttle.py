@@ -180,9 +180,11 @@ RETURNING locked_until
 """
 
 
-def _count(cursor, scope: str, limit: int, *, now: dt.datetime) -> dt.datetime | None:
+def _count(
+    cursor, scope: str, limit: int, *, now: dt.datetime, seconds: int | None = None
+) -> dt.datetime | None:
     """Count one event in `scope`; the end of the lock it meets or starts, if any."""
-    period = dt.timedelta(seconds=settings.LOGIN_LOCKOUT_SECONDS)
+    period = dt.timedelta(seconds=seconds or settings.LOGIN_LOCKOUT_SECONDS)
     params = {"scope": scope, "now": now, "period": period, "limit": limit}
     cursor.execute(_RECORD_FAILURE, params)
     (until,) = cursor.fetchone()
@@ -276,5 +278,28 @@ def record_link_miss(*, address: str) -> Lockout | None:
             _link_scope(address),
             settings.LOGIN_FAILURE_LIMIT_PER_ADDRESS,
             now=timezone.now(),
+        )
+    return Lockout(until) if until else None
+
+
+# --- API tokens (crm_artifacts' agent API) -----------------------------------------
+
+
+def record_token_request(*, token_id: int) -> Lockout | None:
+    """Count one request made with an API token; past the limit, refuse for the window.
+
+    Fixed window of API_TOKEN_RATE_WINDOW_SECONDS per token, in a scope of its own,
+    one upsert per request (the same statement as the sign-in counts). Counted
+    after the token is found, so unknown tokens never create rows.
+    """
+    now = timezone.now()
+    with connection.cursor() as cursor:
+        until = _count(
+            cursor,
+            f"api-token-{token_id}",
+            # _count locks on reaching its limit: the limit-th request still passes.
+            settings.API_TOKEN_RATE_LIMIT + 1,
+            now=now,
+            seconds=settings.API_TOKEN_RATE_WINDOW_SECONDS,
         )
     return Lockout(until) if until else None

@@ -2,11 +2,16 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils.functional import SimpleLazyObject
 
 from tenancy.context import tenant_context
 from tenancy.transactions import runs_outside_request_transaction
+
+API_PREFIX = "/api/"
+BEARER = "bearer "
+TOKEN_INVALID = "The API token is unknown or revoked."
+TOKEN_RATE_LIMITED = "Too many requests with this API token; try again in {minutes} minute(s)."
 
 
 class TenantMiddleware:
@@ -18,12 +23,23 @@ class TenantMiddleware:
     tenant tables then return nothing and refuse writes (fail closed). A view
     marked `@outside_request_transaction` opens its own short tenant contexts
     (tenancy/transactions.py).
+
+    An /api/ request with `Authorization: Bearer <token>` runs in the tenant
+    its token names (crm_artifacts' agent tokens): the token is looked up
+    inside that tenant's context, so RLS fences the lookup, and the request
+    carries `request.api_token` (its principal) and no user. A bad token is a
+    401 whatever the session says; token requests skip CSRF (no cookie is
+    involved, so there is nothing to forge).
     """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
+        request.api_token = None
+        bearer = _bearer_token(request)
+        if bearer is not None:
+            return self._token_request(request, bearer)
         user = getattr(request, "user", None)
         if user is None or not user.is_authenticated:
             request.tenant = None
@@ -34,3 +50,47 @@ class TenantMiddleware:
             return self.get_response(request)
         with tenant_context(user.tenant_id):
             return self.get_response(request)
+
+    def _token_request(self, request: HttpRequest, raw: str) -> HttpResponse:
+        # Imported here: the CRM app's models import tenancy's.
+        from django.contrib.auth.models import AnonymousUser
+
+        from crm_artifacts.services.api_tokens import authenticate
+        from tenancy.login_throttle import record_token_request
+        from tenancy.models import Tenant
+        from tenancy.tokens import token_tenant_id
+
+        tenant_id = token_tenant_id(raw)
+        if tenant_id is None:
+            return JsonResponse({"error": TOKEN_INVALID}, status=401)
+        # The session (if any) plays no part: the token is the principal.
+        request.user = AnonymousUser()
+        request.tenant = SimpleLazyObject(lambda: Tenant.objects.get(pk=tenant_id))
+        request._dont_enforce_csrf_checks = True
+        # Three short steps rather than one transaction: the per-token counter's
+        # row lock must not be held for a whole request (parallel requests of one
+        # agent would queue on it), nor the last-used update's.
+        with tenant_context(tenant_id):
+            token = authenticate(raw)
+        if token is None:
+            return JsonResponse({"error": TOKEN_INVALID}, status=401)
+        lockout = record_token_request(token_id=token.pk)
+        if lockout is not None:
+            response = JsonResponse(
+                {"error": TOKEN_RATE_LIMITED.format(minutes=lockout.minutes_left)}, status=429
+            )
+            response["Retry-After"] = str(lockout.minutes_left * 60)
+            return response
+        request.api_token = token
+        with tenant_context(tenant_id):
+            return self.get_response(request)
+
+
+def _bearer_token(request: HttpRequest) -> str | None:
+    """The bearer token of an /api/ request, or None (then the session decides)."""
+    if not request.path_info.startswith(API_PREFIX):
+        return None
+    header = request.headers.get("Authorization", "")
+    if header[: len(BEARER)].lower() != BEARER:
+        return None
+    return header[len(BEARER) :].strip()[:200]

@@ -21,7 +21,7 @@ from django.utils.http import urlsafe_base64_encode
 from django_tasks_db.models import DBTaskResult
 
 from crm_artifacts import services as crm
-from crm_artifacts.models import CreatorType, Customer, FollowUp, Proposal
+from crm_artifacts.models import ApiToken, CreatorType, Customer, FollowUp, Proposal
 from crm_artifacts.tasks import run_workflows
 from messaging.models import SkillMessage
 from portfolio.models import PortfolioShare, ProfileSkill, WorkArtifact
@@ -69,6 +69,7 @@ SECRETS = {
     "group name": f"{MARK} auditors",
     "invitation email": "invitee@zanzibar-acme.test",
     "share label": f"{MARK} recruiter link",
+    "api token name": f"{MARK} inbox agent",
 }
 
 
@@ -80,6 +81,7 @@ class TenantB:
     member: User
     admin: User
     superuser: User
+    api_token: str  # a live token of tenant B, every scope (crm_artifacts' agent API)
 
 
 @dataclass
@@ -108,6 +110,8 @@ class TenantA:
     invitation: Invitation
     invitation_token: str  # the accept link's token (its secret is stored hashed)
     profile_skill: ProfileSkill
+    api_token: ApiToken  # a tenant A token, revoked
+    revoked_api_token: str  # its text: must answer 401
     share: PortfolioShare
     share_token: str  # the share link's token (its secret is stored hashed)
     password_reset: dict[str, str]  # uidb64 and token of a reset link for alice
@@ -127,10 +131,13 @@ def build_tenant_b() -> TenantB:
     globex = TenantFactory(name="Globex Matrix", slug="globex-matrix")
     admin = _person(globex, "admin@globex-matrix.test", "Gina Admin", is_staff=True)
     admin.groups.add(tenant_admin_group())
+    with tenant_context(globex):
+        _, api_token = crm.api_token_create(user=admin, name="B agent", scopes=["propose", "read"])
     return TenantB(
         tenant=globex,
         member=_person(globex, "member@globex-matrix.test", "Gus Member"),
         admin=admin,
+        api_token=api_token,
         superuser=_person(
             globex, "root@globex-matrix.test", "Root Globex", is_staff=True, is_superuser=True
         ),
@@ -203,6 +210,10 @@ def build_tenant_a() -> TenantA:
             user=alice, skill_id=skill.pk, artifact_ids=[work_artifact.pk], level="expert"
         )
         share, share_token = share_create(user=alice, label=SECRETS["share label"])
+        api_token, revoked_api_token = crm.api_token_create(
+            user=admin, name=SECRETS["api token name"], scopes=["propose", "read"]
+        )
+        api_token = crm.api_token_revoke(user=admin, token_id=api_token.pk)
     return TenantA(
         tenant=acme,
         alice=alice,
@@ -231,6 +242,8 @@ def build_tenant_a() -> TenantA:
         profile_skill=profile_skill,
         share=share,
         share_token=share_token,
+        api_token=api_token,
+        revoked_api_token=revoked_api_token,
         password_reset={
             "uidb64": urlsafe_base64_encode(force_bytes(alice.pk)),
             "token": default_token_generator.make_token(alice),

@@ -37,6 +37,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
 from django.utils.regex_helper import normalize
 from django.views.generic import RedirectView
 
+from tenancy.models import LoginThrottle
 from tests.isolation import MARK, SECRETS, TenantA, TenantB, build_tenant_a, build_tenant_b
 from tests.isolation import snapshot as snapshot_of
 
@@ -186,6 +187,10 @@ PAGES: dict[str, Page] = {
     "crm:batch-confirm": Page(lambda a: {"batch_id": a.proposal.batch_id}, "bob"),
     "crm-api-customer-artifacts": Page(lambda a: {"customer_id": a.customer.pk}, "bob"),
     "crm-api-artifact": Page(lambda a: {"artifact_id": a.proposal.pk}, "bob"),
+    "crm-api-customer-proposals": Page(lambda a: {"customer_id": a.customer.pk}, "bob"),
+    "crm-api-artifact-respond": Page(lambda a: {"artifact_id": a.proposal.pk}, "bob"),
+    "crm:respond": Page(lambda a: {"pk": a.proposal.pk}, "bob"),
+    "crm:api-token-revoke": Page(lambda a: {"pk": a.api_token.pk}, "admin"),
     "people:role": Page(lambda a: {"pk": a.bob.pk}, "admin"),
     "people:deactivate": Page(lambda a: {"pk": a.bob.pk}, "admin"),
     "people:reactivate": Page(lambda a: {"pk": a.bob.pk}, "admin"),
@@ -241,6 +246,7 @@ ADMIN_OBJECTS: dict[str, AdminObject] = {
     "crm_artifacts.customer": AdminObject(lambda a: a.customer),
     "crm_artifacts.proposal": AdminObject(lambda a: a.proposal),
     "crm_artifacts.followup": AdminObject(lambda a: a.follow_up),
+    "crm_artifacts.apitoken": AdminObject(lambda a: a.api_token),
     "tenancy.user": AdminObject(lambda a: a.alice, "tenant-in-global-table"),
     "tenancy.tenant": AdminObject(lambda a: a.tenant, "tenant-in-global-table"),
     "auth.group": AdminObject(lambda a: a.group, "platform"),
@@ -434,6 +440,32 @@ def test_tenant_b_gets_404_for_tenant_a_objects(route: Route, method: str, world
         after = snapshot_of(a.tenant)
         changed = [name for name, rows in a.snapshot.items() if after.get(name) != rows]
         assert not changed, f"{method} {route.label} by tenant B changed tenant A's {changed}"
+
+
+API_CASES = [case for case in CASES if case.values[0].formats[0].startswith("api/")]
+
+
+@pytest.mark.parametrize(("route", "method"), API_CASES)
+def test_tenant_b_api_token_never_reaches_tenant_a(route: Route, method: str, world) -> None:
+    """The agent API with tenant B's token (every scope): A's ids are 404 (or 403/405
+    for what no token may call), nothing of A's shows, nothing of A's changes; A's
+    own revoked token is a 401."""
+    a, b = world.a, world.b
+    for url in fill(route, a):
+        client = Client(raise_request_exception=False, HTTP_AUTHORIZATION=f"Bearer {b.api_token}")
+        response = request(client, method, url)
+        where = f"{method} {url} ({route.label}) with tenant B's token"
+        assert response.status_code in {403, 404, 405}, f"{where}: {response.status_code}"
+        assert not leaked(response), f"{where} shows tenant A's {leaked(response)}"
+        revoked = Client(HTTP_AUTHORIZATION=f"Bearer {a.revoked_api_token}")
+        assert request(revoked, method, url).status_code == 401, f"{url} took a revoked token"
+    if method in UNSAFE:
+        # B's token counted its own requests (its rate limit): B's row, not A's.
+        b_token_id = b.api_token.split(".")[1]
+        LoginThrottle.objects.filter(scope=f"api-token-{b_token_id}").delete()
+        after = snapshot_of(a.tenant)
+        changed = [name for name, rows in a.snapshot.items() if after.get(name) != rows]
+        assert not changed, f"{method} {route.label} with B's token changed tenant A's {changed}"
 
 
 # --- pages without an id -----------------------------------------------------------

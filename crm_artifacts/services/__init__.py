@@ -9,6 +9,17 @@ crm_artifacts.selectors and are re-exported here under the source's names.
 from __future__ import annotations
 
 from crm_artifacts.services.access import parse_id
+from crm_artifacts.services.agents import (
+    agent_customer,
+    agent_proposals,
+    agent_propose,
+    proposal_respond,
+)
+from crm_artifacts.services.api_tokens import (
+    api_token_create,
+    api_token_revoke,
+    api_tokens_of_tenant,
+)
 from crm_artifacts.services.artifacts import (
     MAX_BATCH_SIZE,
     ProfileEditInput,
@@ -75,6 +86,12 @@ __all__ = [
     "StaleBatch",
     "StaleProposal",
     "StaleValues",
+    "agent_customer",
+    "agent_proposals",
+    "agent_propose",
+    "api_token_create",
+    "api_token_revoke",
+    "api_tokens_of_tenant",
     "artifact_accept",
     "artifact_accept_with_edits",
     "artifact_create",
@@ -96,6 +113,7 @@ __all__ = [
     "parse_id",
     "proposal_decide",
     "proposal_decide_batch",
+    "proposal_respond",
     "stale_values",
 ]
 

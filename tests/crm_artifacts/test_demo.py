@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from django.core.management import call_command
+from django.test import Client
 
 from crm_artifacts import services
 from crm_artifacts.models import Customer, FollowUp, Proposal
@@ -50,3 +51,23 @@ def test_seed_demo_gives_bob_pending_and_stale_batches_and_is_idempotent(
 
     call_command("seed_demo")
     assert (snapshot(bob.tenant_id), snapshot(carol.tenant_id)) == (acme, globex)
+
+
+def test_seed_demo_prints_a_working_api_token_and_revokes_the_last_one(settings, capsys):
+    settings.DEBUG = True
+    call_command("seed_demo")
+    first = _printed_token(capsys.readouterr().out)
+    call_command("seed_demo")
+    second = _printed_token(capsys.readouterr().out)
+    assert first != second
+    bob = User.objects.get(email="bob@acme.test")
+    with tenant_context(bob.tenant_id):
+        jane = Customer.objects.get(profile__fullName="Jane Doe")
+    url = f"/api/customers/{jane.pk}/proposals"
+    assert Client(HTTP_AUTHORIZATION=f"Bearer {second}").get(url).status_code == 200
+    assert Client(HTTP_AUTHORIZATION=f"Bearer {first}").get(url).status_code == 401
+
+
+def _printed_token(output: str) -> str:
+    line = next(line for line in output.splitlines() if "API token" in line)
+    return line.rsplit(" ", 1)[1]
