@@ -169,7 +169,7 @@ class Proposal(TenantModel):
     )
     reverted_at = models.DateTimeField(null=True, blank=True)
     # The reviewer's answer to the agent that proposed it (issue 18), read back by the API.
-    response_note = models.CharField(max_length=1000, blank=True, default="")
+    response_note = models.CharField(max_length=1000, blank=True, default="", db_default="")
     responded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,

@@ -31,7 +31,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='proposal',
             name='response_note',
-            field=models.CharField(blank=True, default='', max_length=1000),
+            field=models.CharField(blank=True, db_default='', default='', max_length=1000),
         ),
         migrations.CreateModel(
             name='ApiToken',
