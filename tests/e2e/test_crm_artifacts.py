@@ -6,6 +6,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.crm_artifacts.factories import CustomerFactory
+from tests.e2e.pages import shown
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -54,7 +55,7 @@ def test_bob_adds_notes_edits_accepts_and_rejects_and_sees_the_profile(
     page.get_by_label("Meeting notes").fill(NOTES)
     page.get_by_role("button", name="Propose changes").click()
     expect(
-        page.get_by_text("4 proposals from these notes are waiting for your decision.")
+        shown(page, "4 proposals from these notes are waiting for your decision.")
     ).to_be_visible()
 
     email = page.locator(".proposal", has_text="jane@new.example")
@@ -70,7 +71,7 @@ def test_bob_adds_notes_edits_accepts_and_rejects_and_sees_the_profile(
     occupation.get_by_role("textbox", name="Occupation").fill("Airline captain")
     occupation.get_by_role("button", name="Accept edited value for Occupation").click()
     expect(
-        page.get_by_text("Occupation accepted: the profile now says “Airline captain”.")
+        shown(page, "Occupation accepted: the profile now says “Airline captain”.")
     ).to_be_visible()
     expect(page.locator('dd[data-field="occupation"]')).to_have_text("Airline captain")
 
@@ -78,7 +79,7 @@ def test_bob_adds_notes_edits_accepts_and_rejects_and_sees_the_profile(
     page.get_by_role("button", name="Accept Email", exact=True).click()
     expect(page.locator('dd[data-field="email"]')).to_have_text("jane@new.example")
     page.get_by_role("button", name="Reject Dependents", exact=True).click()
-    expect(page.get_by_text("Dependents rejected; the profile is unchanged.")).to_be_visible()
+    expect(shown(page, "Dependents rejected; the profile is unchanged.")).to_be_visible()
     expect(page.locator('dd[data-field="dependents"]')).to_have_text("1")
 
     # The decisions stay on record in the batch; the page reloads to the same state.
@@ -101,9 +102,9 @@ def test_decisions_work_without_javascript(browser, live_server, bob, jane):
     page.get_by_role("button", name="Propose changes").click()
     # Without JavaScript "Accept all" asks on a page of its own first.
     page.get_by_role("link", name="Accept all in this batch").click()
-    expect(page.get_by_text("Accept all 4 pending proposals of this batch?")).to_be_visible()
+    expect(shown(page, "Accept all 4 pending proposals of this batch?")).to_be_visible()
     page.get_by_role("button", name="Accept all").click()
-    expect(page.get_by_text("4 proposal(s) accepted and applied to the profile.")).to_be_visible()
+    expect(shown(page, "4 proposal(s) accepted and applied to the profile.")).to_be_visible()
     expect(page.locator('dd[data-field="employer"]')).to_have_text("Initech")
     context.close()
 
@@ -155,5 +156,5 @@ def test_accept_all_asks_in_a_dialog_first(page, live_server, login, bob, jane, 
     expect(page.locator("#pending-count")).to_have_text("2 pending")
     page.get_by_role("link", name="Accept all in this batch").click()
     dialog.get_by_role("button", name="Accept all").click()
-    expect(page.get_by_text("2 proposal(s) accepted and applied to the profile.")).to_be_visible()
+    expect(shown(page, "2 proposal(s) accepted and applied to the profile.")).to_be_visible()
     expect(page.locator('dd[data-field="occupation"]')).to_have_text("Pilot")

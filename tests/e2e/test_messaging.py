@@ -6,6 +6,7 @@ import pytest
 from playwright.sync_api import expect
 
 from messaging.services import send_skill_message
+from tests.e2e.pages import shown
 from tests.factories import SkillFactory
 from tests.messaging.factories import SkillMessageFactory
 
@@ -31,7 +32,7 @@ def test_alice_proposes_a_grouping_bob_sees_the_badge_accepts_and_the_tree_shows
     proposal.get_by_label("Group under").select_option(label="Automation")
     proposal.get_by_label("Message").fill("Scripts are automation.")
     proposal.get_by_role("button", name="Send proposal").click()
-    expect(page.get_by_text("Proposal sent to Bob Baker.")).to_be_visible()
+    expect(shown(page, "Proposal sent to Bob Baker.")).to_be_visible()
     page.get_by_role("button", name="Log out").click()
 
     login(page, bob)
@@ -69,7 +70,7 @@ def test_the_inbox_works_without_javascript(browser, live_server, login, alice, 
     login(page, bob)
     page.goto(f"{live_server.url}/messages/")
     page.get_by_role("button", name="Decline").click()
-    expect(page.get_by_text("Declined: the skill stays where it was.")).to_be_visible()
+    expect(shown(page, "Declined: the skill stays where it was.")).to_be_visible()
     expect(page.locator(".message-row .status")).to_have_text("Declined")
     context.close()
 
