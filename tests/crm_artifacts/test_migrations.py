@@ -20,6 +20,10 @@ def migrate(*target: str) -> None:
     call_command("migrate", *target, verbosity=0)
 
 
+@pytest.mark.single_node(
+    "going back past 0005 undoes TenantKeys on the API token table: a primary key "
+    "without tenant_id, which Citus refuses on a distributed table by design"
+)
 def test_rename_and_history_migrate_both_ways_keeping_the_rows(customer, make_batch, bob):
     batch = make_batch(customer, email="jane@new.example", occupation="Pilot")
     ids = sorted(p.pk for p in batch)
