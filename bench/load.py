@@ -45,11 +45,14 @@ import django
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 from bench.load_report import Result, render_markdown, render_svg  # noqa: E402
+from bench.targets import Check, load_checks  # noqa: E402
+from bench.targets import render as render_checks  # noqa: E402
 
 HOST = "127.0.0.1"
 LUA_SCRIPT = ROOT / "bench" / "wrk_report.lua"
 RESULTS = ROOT / "bench" / "results"
 BASELINE = "baseline (fortunes)"
+API_PAGE = "API customer artifacts"
 
 
 @dataclass(frozen=True)
@@ -72,8 +75,10 @@ def parse_args() -> argparse.Namespace:
     scale.add_argument("--users-per-tenant", type=int, default=10)
     scale.add_argument("--artifacts-per-user", type=int, default=50, help="the app's cap")
     scale.add_argument("--customers-per-user", type=int, default=5)
-    scale.add_argument("--proposals-per-customer", type=int, default=10)
-    scale.add_argument("--messages-per-user", type=int, default=10)
+    # Full-size pages (issue 17): 50 portfolio rows, 50 inbox messages, batches of 12.
+    scale.add_argument("--proposals-per-customer", type=int, default=24)
+    scale.add_argument("--proposals-per-batch", type=int, default=12)
+    scale.add_argument("--messages-per-user", type=int, default=50)
     scale.add_argument(
         "--workshops-per-tenant", type=int, default=None, help="default: one per user"
     )
@@ -106,7 +111,8 @@ def generate(args: argparse.Namespace, env: dict[str, str]) -> str:
     if args.no_generate:
         return "the data already there (--no-generate)"
     options = ["tenants", "users_per_tenant", "artifacts_per_user", "customers_per_user"]
-    options += ["proposals_per_customer", "messages_per_user", "workshops_per_tenant", "jobs"]
+    options += ["proposals_per_customer", "proposals_per_batch", "messages_per_user"]
+    options += ["workshops_per_tenant", "jobs"]
     flags = [
         f"--{name.replace('_', '-')}={getattr(args, name)}"
         for name in options
@@ -249,7 +255,7 @@ def key_pages(email: str) -> list[Page]:
         Page("workshop step", f"/workshops/{step.workshop_id}/steps/{step.step_definition_id}/"),
         Page("customer overview", f"/crm/customers/{customer.pk}/"),
         Page("proposals", "/crm/proposals/"),
-        Page("API customer artifacts", f"/api/customers/{customer.pk}/artifacts"),
+        Page(API_PAGE, f"/api/customers/{customer.pk}/artifacts"),
         Page(BASELINE, "/loadtest/fortunes/", anonymous=True),
     ]
 
@@ -370,6 +376,9 @@ def main() -> int:
                 "mixed (all pages in rotation)", wrk(port, pages, cookie, args.mixed_duration, args)
             )
             print(f"  {mixed.summary()}")
+        # One request at a time, after the load, with the same settings and data.
+        print("One request at a time (bench/run.py --production)")
+        single = one_at_a_time(args, env)
 
     setup = {
         "command": shlex.join([".venv/bin/python", "bench/load.py", *sys.argv[1:]]),
@@ -385,7 +394,17 @@ def main() -> int:
         ),
         **about,
     }
+    throughput = {r.page: r.requests_per_s for r in results}
+    checks = load_checks(throughput, baseline=BASELINE, api=API_PAGE, mixed=mixed.requests_per_s)
+    checks += [Check(**check) for check in single["checks"]]
+    broken = [r for r in [*results, mixed] if r.errors or r.server_errors]
     markdown = render_markdown(results, mixed, BASELINE, setup)
+    markdown += "\n## Targets (issue 17; bench/targets.py)\n\n" + render_checks(checks)
+    markdown += (
+        "\nOne request at a time, p50 ms: "
+        + ", ".join(f"{page} {p50:.1f}" for page, p50 in single["p50_ms"].items())
+        + "\n"
+    )
     (args.output / "load.md").write_text(markdown)
     subtitle = (
         f"gunicorn {args.workers} workers x {args.threads} threads, "
@@ -396,11 +415,36 @@ def main() -> int:
     print(markdown)
     print(f"Wrote {args.output / 'load.md'} and {args.output / 'load.svg'}")
     print(f"Total {time.monotonic() - started:.0f} s")
-    if mixed.errors or mixed.server_errors:
-        print(f"FAIL: the mixed run had {mixed.errors} errors and {mixed.server_errors} 5xx")
-        print(f"Server log: {log}")
-        return 1
-    return 0
+    failed = 0
+    for r in broken:
+        print(f"FAIL: {r.page} had {r.errors} errors and {r.server_errors} 5xx (log: {log})")
+        failed = 1
+    for check in checks:
+        if not check.ok:
+            print(f"MISS: {check.what} = {check.measured:.2f}, wanted {check.target}")
+            failed = 1
+    return failed
+
+
+def one_at_a_time(args: argparse.Namespace, env: dict[str, str]) -> dict:
+    """bench/run.py in production mode on the same data: p50 per page and its checks."""
+    with tempfile.NamedTemporaryFile(suffix=".json") as out:
+        done = subprocess.run(
+            [
+                sys.executable,
+                "bench/run.py",
+                "--production",
+                "--user",
+                args.user,
+                "--json",
+                out.name,
+            ],
+            cwd=ROOT,
+            env=env,
+        )
+        if done.returncode not in (0, 1):  # 1: a target missed, reported with the rest
+            raise SystemExit(f"bench/run.py failed with {done.returncode}")
+        return json.loads(Path(out.name).read_text())
 
 
 if __name__ == "__main__":

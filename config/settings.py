@@ -185,6 +185,22 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Auth -------------------------------------------------------------------
 AUTH_USER_MODEL = "tenancy.User"
+# --- Caches -----------------------------------------------------------------
+# `default` is what Django uses when nothing is configured (per process). The
+# `fragments` cache holds rendered template fragments keyed by a digest of what
+# they show (ui/fragments.py), so it can never serve a stale one and needs no
+# shared invalidation: a local, per-process cache is correct, and the fastest.
+# MAX_ENTRIES bounds the memory: a portfolio table of 50 rows is about 40 KB.
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "fragments": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "fragments",
+        "TIMEOUT": 3600,
+        "OPTIONS": {"MAX_ENTRIES": env.int("FRAGMENT_CACHE_ENTRIES", default=2000)},
+    },
+}
+
 LOGIN_URL = "login"
 # Sign-in rate limit (tenancy/login_throttle.py): failures per email from one
 # address, per address and per account, before LOGIN_LOCKOUT_SECONDS of refusals

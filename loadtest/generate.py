@@ -38,7 +38,7 @@ from workshops.models import StepDefinition
 SLUG_PREFIX = "load-"
 PASSWORD = "load-password"
 SKILLS_PER_USER = 3
-BATCH_SIZE = 4  # proposals per batch, each for another profile field
+BATCH_SIZE = 4  # proposals per batch by default, each for another profile field
 PENDING_BATCHES = 2  # each customer's newest batches wait for a decision (always leaving one
 # decided batch when there are two or more); the older ones are decided
 DONE_STEPS = 2  # each workshop's first steps are done (artifact + summary), the next in progress
@@ -67,6 +67,7 @@ class Shape:
     proposals_per_customer: int = 10
     messages_per_user: int = 6
     workshops_per_tenant: int | None = None  # None: one per user
+    proposals_per_batch: int = BATCH_SIZE
 
     @property
     def workshops(self) -> int:
@@ -80,7 +81,7 @@ class Shape:
 
     @property
     def batches_per_customer(self) -> int:
-        return math.ceil(self.proposals_per_customer / BATCH_SIZE)
+        return math.ceil(self.proposals_per_customer / self.proposals_per_batch)
 
     @property
     def pending_batches(self) -> int:
@@ -96,6 +97,11 @@ class Shape:
                 found.append(f"--{name.replace('_', '-')} must not be negative.")
         if self.messages_per_user < 0 or self.workshops < 0:
             found.append("--messages-per-user and --workshops-per-tenant must not be negative.")
+        if not 1 <= self.proposals_per_batch <= len(PROFILE_FIELDS):
+            found.append(
+                f"--proposals-per-batch is between 1 and {len(PROFILE_FIELDS)} "
+                "(a batch names each profile field at most once)."
+            )
         if self.artifacts_per_user > MAX_ARTIFACTS_PER_USER:
             found.append(
                 f"--artifacts-per-user is at most {MAX_ARTIFACTS_PER_USER}, the app's limit."
@@ -254,7 +260,7 @@ def _generate_tenant(number: int, shape: Shape, fixed: _Fixed) -> None:
                     sql.CRM_ARTIFACTS_SQL,
                     {
                         "per_customer": shape.proposals_per_customer,
-                        "batch_size": BATCH_SIZE,
+                        "batch_size": shape.proposals_per_batch,
                         "batches": shape.batches_per_customer,
                         "pending_batches": shape.pending_batches,
                         "keys": [f.key for f in PROFILE_FIELDS],

@@ -18,6 +18,7 @@ from messaging.models import SkillMessage
 from skills.models import Skill
 from tenancy.forms import apply_service_errors
 from tenancy.shortcuts import get_tenant_object_or_404
+from ui.fragments import fingerprint
 
 # Sent to the page after every change to an inbox: the nav badge listens.
 MESSAGES_CHANGED = "messages-changed"
@@ -56,7 +57,10 @@ def inbox(request: HttpRequest) -> HttpResponse:
     status = selectors.STATUS_FILTERS.get(request.GET.get("status", ""), "")
     read = selectors.sent_messages_for_user if box == "sent" else selectors.messages_for_user
     page = read(user=request.user, page=request.GET.get("page"), status=status)
-    return render(request, "messaging/inbox.html", {"page": page, "box": box, "status": status})
+    # The rows' cache key: whatever changes in them changes it (ui/fragments.py).
+    rows_key = fingerprint(request.user.pk, box, page.object_list)
+    context = {"page": page, "box": box, "status": status, "rows_key": rows_key}
+    return render(request, "messaging/inbox.html", context)
 
 
 # What each button does, what a plain request is told afterwards, and which

@@ -28,6 +28,7 @@ from tenancy.context import tenant_context
 from tenancy.forms import apply_service_errors
 from tenancy.shortcuts import get_tenant_object_or_404
 from tenancy.transactions import outside_request_transaction
+from ui.fragments import fingerprint
 
 NOTHING_SELECTED = "Select the artifacts to delete first."
 
@@ -101,8 +102,11 @@ _LIST_FRAGMENTS = {
 def artifact_list(request: HttpRequest) -> HttpResponse:
     filters_form = ListFiltersForm(request.GET)
     filters = filters_form.filters()
+    artifacts = selectors.artifact_list(user=request.user, **filters)
     context = {
-        "artifacts": selectors.artifact_list(user=request.user, **filters),
+        "artifacts": artifacts,
+        # The rows' cache key: whatever changes in them changes it (ui/fragments.py).
+        "rows_key": fingerprint(request.user.tenant_id, request.user.pk, artifacts),
         "filters_form": filters_form,
         "filtered": any(filters[name] for name in ("q", "category", "date_from", "date_to")),
         "sort": filters["sort"],
@@ -115,7 +119,8 @@ def artifact_list(request: HttpRequest) -> HttpResponse:
         response["HX-Push-Url"] = _canonical_url(request)
         return response
     context["totals"] = selectors.totals(user=request.user)
-    context["chart"] = month_bars(selectors.hours_by_month(user=request.user))
+    context["chart"] = chart = month_bars(selectors.hours_by_month(user=request.user))
+    context["chart_key"] = fingerprint(chart)
     return render(request, "portfolio/list.html", context)
 
 

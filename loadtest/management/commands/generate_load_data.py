@@ -68,6 +68,12 @@ class Command(BaseCommand):
             help="CRM artifacts per customer, in batches; the newest batches stay pending.",
         )
         parser.add_argument(
+            "--proposals-per-batch",
+            type=int,
+            default=default.proposals_per_batch,
+            help="CRM artifacts per batch, each for another profile field (at most 12).",
+        )
+        parser.add_argument(
             "--messages-per-user",
             type=int,
             default=default.messages_per_user,
@@ -100,6 +106,7 @@ class Command(BaseCommand):
             proposals_per_customer=options["proposals_per_customer"],
             messages_per_user=options["messages_per_user"],
             workshops_per_tenant=options["workshops_per_tenant"],
+            proposals_per_batch=options["proposals_per_batch"],
         )
         problems = shape.problems()
         if options["jobs"] < 1:

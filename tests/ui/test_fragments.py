@@ -1,0 +1,111 @@
+"""The fragment cache never hides a change (ui/fragments.py): each page is read
+once to fill the cache, the data is changed by another path than the page's
+own (a service, a raw UPDATE that bumps no timestamp, a rename of a related
+row), and the next read shows the change."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.cache import caches
+
+from messaging.models import SkillMessage
+from portfolio.models import WorkArtifact
+from skills.models import Skill
+from tenancy.models import User
+from tests.factories import SkillFactory
+from tests.messaging.factories import SkillMessageFactory
+from tests.portfolio.factories import WorkArtifactFactory
+from ui import fragments
+from ui.fragments import CACHE_ALIAS, fingerprint
+
+pytestmark = pytest.mark.django_db
+
+
+def _cached_entries() -> int:
+    return len(caches[CACHE_ALIAS]._cache)  # locmem's store: proves the cache is in use
+
+
+def test_fingerprint_follows_content_not_identity(alice, in_tenant):
+    with in_tenant(alice):
+        pk = WorkArtifactFactory(user=alice, title="Board pack").pk
+        artifact, again = WorkArtifact.objects.get(pk=pk), WorkArtifact.objects.get(pk=pk)
+        assert fingerprint([artifact]) == fingerprint([again])
+        again.title = "Board pack v2"
+        assert fingerprint([artifact]) != fingerprint([again])
+
+
+def test_fingerprint_sees_select_related_rows(alice, bob, in_tenant):
+    with in_tenant(alice):
+        message = SkillMessageFactory(subject_skill=SkillFactory(author=bob), from_user=alice)
+        loaded = SkillMessage.objects.select_related("from_user").get(pk=message.pk)
+        before = fingerprint([loaded])
+        loaded.from_user.display_name = "Alice Renamed"
+        assert fingerprint([loaded]) != before
+
+
+def test_portfolio_rows_show_a_title_changed_behind_the_page(alice_client, alice, in_tenant):
+    with in_tenant(alice):
+        artifact = WorkArtifactFactory(user=alice, title="Quarterly figures")
+    assert "Quarterly figures" in alice_client.get("/portfolio/").content.decode()
+    filled = _cached_entries()
+    assert alice_client.get("/portfolio/").status_code == 200
+    assert _cached_entries() == filled  # the second read was served from the cache
+    with in_tenant(alice):  # no service, no updated_at: a raw UPDATE
+        WorkArtifact.objects.filter(pk=artifact.pk).update(title="Annual figures")
+    page = alice_client.get("/portfolio/").content.decode()
+    assert "Annual figures" in page
+    assert "Quarterly figures" not in page
+
+
+def test_portfolio_rows_show_a_renamed_suggested_skill(alice_client, alice, in_tenant):
+    with in_tenant(alice):
+        skill = SkillFactory(author=alice, name="Spreadsheet modelling")
+        WorkArtifactFactory(user=alice, title="Budget", suggested_skill_ids=[str(skill.pk)])
+    assert "Spreadsheet modelling" in alice_client.get("/portfolio/").content.decode()
+    with in_tenant(alice):
+        Skill.objects.filter(pk=skill.pk).update(name="Financial modelling")
+    page = alice_client.get("/portfolio/").content.decode()
+    assert "Financial modelling" in page
+    assert "Spreadsheet modelling" not in page
+
+
+def test_the_key_moves_on_every_quarter_hour(alice, in_tenant, monkeypatch):
+    """ "Today" ends at a quarter hour somewhere (every zone's offset is a multiple of
+    15 minutes): a date flag or "3 days ago" is never served from the day before."""
+    with in_tenant(alice):
+        artifact = WorkArtifactFactory(user=alice)
+    monkeypatch.setattr(fragments.time, "time", lambda: 1_000 * fragments.PERIOD_SECONDS + 1)
+    first = fingerprint([artifact])
+    monkeypatch.setattr(fragments.time, "time", lambda: 1_001 * fragments.PERIOD_SECONDS - 1)
+    assert fingerprint([artifact]) == first
+    monkeypatch.setattr(fragments.time, "time", lambda: 1_001 * fragments.PERIOD_SECONDS)
+    assert fingerprint([artifact]) != first
+
+
+def test_inbox_rows_show_a_renamed_sender_and_a_new_status(client_for, alice, bob, in_tenant):
+    with in_tenant(alice):
+        message = SkillMessageFactory(
+            subject_skill=SkillFactory(author=bob, name="Python scripting"), from_user=alice
+        )
+    bob_client = client_for(bob)
+    page = bob_client.get("/messages/").content.decode()
+    assert "Alice" in page
+    assert "Accept" in page
+    with in_tenant(alice):
+        User.objects.filter(pk=alice.pk).update(display_name="Alice Liddell-Smith")
+        SkillMessage.objects.filter(pk=message.pk).update(status="withdrawn")
+    page = bob_client.get("/messages/").content.decode()
+    assert "Alice Liddell-Smith" in page
+    assert "withdrew this proposal" in page
+
+
+def test_inbox_buttons_post_with_the_pages_one_token(client_for, alice, bob, in_tenant):
+    """The rows carry no CSRF token (so they can be cached): every button submits
+    the page's one actions form, which does, to its own formaction."""
+    with in_tenant(alice):
+        message = SkillMessageFactory(subject_skill=SkillFactory(author=bob), from_user=alice)
+    page = client_for(bob).get("/messages/").content.decode()
+    rows = page[page.index('<ul class="message-list">') :]
+    assert "csrfmiddlewaretoken" not in rows[: rows.index("</ul>")]
+    assert '<form method="post" id="message-actions"' in page
+    assert f'form="message-actions" formaction="/messages/{message.pk}/accept/"' in page
