@@ -85,7 +85,9 @@ def _decisions(user: User, cards: dict[str, dict[str, Any]]) -> list[Decision]:
         decisions.append(
             Decision("CRM proposals for your customers", crm["value"], crm["url"], "briefcase")
         )
-    waiting = awaiting_answer_count(user=user)
+    messages = cards["messaging"]
+    # The messages card counted them already; without it, one COUNT.
+    waiting = messages["waiting"] if "waiting" in messages else awaiting_answer_count(user=user)
     decisions.append(
         Decision(
             "Skill groupings awaiting your answer",
@@ -97,6 +99,10 @@ def _decisions(user: User, cards: dict[str, dict[str, Any]]) -> list[Decision]:
     return decisions
 
 
+def _months(card: dict[str, Any], user: User) -> list:
+    return card["months"] if "months" in card else hours_by_month(user=user)
+
+
 def dashboard_for(user: User) -> Dashboard:
     by_app = {app: _card(app, title, user) for app, title, _ in AREAS}
     workshops = list(workshop_list(user=user)[: WORKSHOPS_SHOWN + 1])
@@ -104,7 +110,8 @@ def dashboard_for(user: User) -> Dashboard:
         cards=list(by_app.values()),
         icons=[icon for _, _, icon in AREAS],
         decisions=_decisions(user, by_app),
-        chart=month_bars(hours_by_month(user=user)),
+        # The portfolio card read the months already (one query for both).
+        chart=month_bars(_months(by_app["portfolio"], user)),
         workshops=workshops[:WORKSHOPS_SHOWN],
         more_workshops=len(workshops) > WORKSHOPS_SHOWN,
     )

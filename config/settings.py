@@ -201,6 +201,10 @@ CACHES = {
     },
 }
 
+# ModelBackend, with the user's tenant read in the same query (tenancy/backends.py).
+# Only one backend: a second one would check every wrong password twice. Sessions
+# signed in under the plain ModelBackend before it must sign in once more.
+AUTHENTICATION_BACKENDS = ["tenancy.backends.TenantUserBackend"]
 LOGIN_URL = "login"
 # Sign-in rate limit (tenancy/login_throttle.py): failures per email from one
 # address, per address and per account, before LOGIN_LOCKOUT_SECONDS of refusals

@@ -14,6 +14,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from config.dashboard import dashboard_for
+from ui.fragments import fingerprint
 
 logger = logging.getLogger(__name__)
 
@@ -23,7 +24,9 @@ BAD_REQUEST = "The request could not be understood."
 @login_required
 def dashboard(request: HttpRequest) -> HttpResponse:
     board = dashboard_for(request.user)
-    return render(request, "dashboard.html", {"board": board, "cards": board.cards})
+    # The chart's cache key: whatever changes in it changes it (ui/fragments.py).
+    context = {"board": board, "cards": board.cards, "chart_key": fingerprint(board.chart)}
+    return render(request, "dashboard.html", context)
 
 
 # Not atomic: with ATOMIC_REQUESTS the transaction would be opened (and the

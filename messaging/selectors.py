@@ -84,4 +84,5 @@ def dashboard_card(user: User) -> dict:
         "value": counts["unread"],
         "detail": f"unread · {counts['pending']} waiting for your answer",
         "url": reverse("messaging:inbox"),
+        "waiting": counts["pending"],  # the dashboard's headline reuses it
     }

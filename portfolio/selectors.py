@@ -129,6 +129,23 @@ class Totals:
         return self.count >= self.limit
 
 
+def monthly(*, user: User) -> tuple[Totals, list[tuple[datetime.date, float]]]:
+    """`totals` and `hours_by_month` from one query (the list page and the dashboard
+    show both): per month, its artifacts and hours; the totals are their sums."""
+    rows = list(
+        WorkArtifact.objects.owned_by(user)
+        .annotate(month=TruncMonth("artifact_date"))
+        .values("month")
+        .annotate(count=Count("pk"), hours=Sum("estimated_hours_saved"))
+        .order_by("month")
+    )
+    summary = Totals(
+        count=sum(row["count"] for row in rows),
+        hours=sum(row["hours"] or 0.0 for row in rows),
+    )
+    return summary, [(row["month"], row["hours"] or 0.0) for row in rows]
+
+
 def totals(*, user: User) -> Totals:
     row = WorkArtifact.objects.owned_by(user).aggregate(
         count=Count("pk"), hours=Sum("estimated_hours_saved")
@@ -184,12 +201,13 @@ def user_artifacts(*, user: User) -> list[dict[str, Any]]:
 
 
 def dashboard_card(user: User) -> dict[str, Any]:
-    summary = totals(user=user)
+    summary, months = monthly(user=user)
     return {
         "title": "Portfolio",
         "value": summary.count,
         "detail": f"of {summary.limit} artifacts · {summary.hours:g} hours saved",
         "url": reverse("portfolio:list"),
+        "months": months,  # the dashboard's chart reuses them
     }
 
 

@@ -118,8 +118,8 @@ def artifact_list(request: HttpRequest) -> HttpResponse:
         # The address bar gets the filters that do something, not every empty field.
         response["HX-Push-Url"] = _canonical_url(request)
         return response
-    context["totals"] = selectors.totals(user=request.user)
-    context["chart"] = chart = month_bars(selectors.hours_by_month(user=request.user))
+    context["totals"], months = selectors.monthly(user=request.user)
+    context["chart"] = chart = month_bars(months)
     context["chart_key"] = fingerprint(chart)
     return render(request, "portfolio/list.html", context)
 

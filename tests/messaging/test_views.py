@@ -289,6 +289,7 @@ def test_dashboard_card_shows_the_unread_count(bob_client, proposal):
         "value": 1,
         "detail": "unread · 1 waiting for your answer",
         "url": "/messages/",
+        "waiting": 1,  # the headline's count, read by the same query
     }
 
 
