@@ -108,6 +108,7 @@ def artifact_list(request: HttpRequest) -> HttpResponse:
         # The rows' cache key: whatever changes in them changes it (ui/fragments.py).
         "rows_key": fingerprint(request.user.tenant_id, request.user.pk, artifacts),
         "filters_form": filters_form,
+        "filters_key": fingerprint(sorted(request.GET.lists())),
         "filtered": any(filters[name] for name in ("q", "category", "date_from", "date_to")),
         "sort": filters["sort"],
         "q": filters["q"],
