@@ -1,4 +1,6 @@
-"""`{% icon "name" %}`: a Lucide icon (the `lucide` package) as inline SVG.
+"""`{% icon "name" %}`, and `{% url %}` with its answers remembered (ui/reverse.py).
+
+`{% icon "name" %}`: a Lucide icon (the `lucide` package) as inline SVG.
 
 A builtin (config/settings.py), so a template uses it without `{% load %}`.
 Icons sit beside a visible word, so by default they are decorative: hidden
@@ -15,7 +17,10 @@ from django import template
 from django.utils.safestring import SafeString
 from lucide.templatetags.lucide import lucide
 
+from ui.reverse import register_url_tag
+
 register = template.Library()
+register_url_tag(register)  # overrides Django's {% url %}: builtins load after its own
 
 
 @register.simple_tag
