@@ -313,6 +313,8 @@ ASSISTANT_MODEL = env.str("ASSISTANT_MODEL", default="")
 ASSISTANT_TIMEOUT_SECONDS = env.float("ASSISTANT_TIMEOUT_SECONDS", default=20.0)
 
 # --- Security ---------------------------------------------------------------
+# Django's database sessions, read with a plain statement (tenancy/sessions.py).
+SESSION_ENGINE = "tenancy.sessions"
 SESSION_COOKIE_HTTPONLY = True
 CSRF_FAILURE_VIEW = "config.views.csrf_failure"  # htmx: reload the page, keep the typed text
 CSRF_COOKIE_HTTPONLY = False  # htmx reads the token from the page, not the cookie
