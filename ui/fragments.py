@@ -10,21 +10,35 @@ object, changes the rows, so it changes the key: a stale fragment cannot be
 served, and nothing needs invalidating. Entries that are no longer asked for age
 out of the cache (LRU, `MAX_ENTRIES`).
 
-Rules for a cached fragment, checked by review and by the tests next to each
-use: it renders only from the objects passed to `fingerprint` and constants (no
-CSRF token, no request, no messages), and every object it renders is passed.
+In a template: `{% fragment "name" key %}…{% endfragment %}`, with `key` a
+`fingerprint(...)` the view computed. Rules for a cached fragment, checked by
+review and by the tests next to each use: it renders only from what was passed
+to `fingerprint` and constants (no request, no messages, no time finer than the
+quarter hour), and every object it renders is passed. The one per-request value
+allowed inside is the CSRF token (`{% csrf_token %}`, `{{ csrf_token }}`): the
+fragment is cached with a random placeholder in its place, and each response
+gets its own token put back, exactly as a fresh render would have it.
 """
 
 from __future__ import annotations
 
 import hashlib
 import pickle
+import secrets
 import time
 from typing import Any
 
+from django import template
+from django.core.cache import caches
 from django.db.models import QuerySet
+from django.template.base import Parser, Token
+from django.utils.safestring import SafeString, mark_safe
 
 CACHE_ALIAS = "fragments"
+TIMEOUT = 3600  # seconds; a key that is no longer asked for is dropped sooner (LRU)
+# Stands for the CSRF token in a cached fragment: random per process, so nothing
+# a person types can ever be taken for it.
+_TOKEN_PLACEHOLDER = f"csrf-{secrets.token_hex(16)}"
 # What a fragment says about "today" (a date flagged as in the future, "3 days
 # ago") changes when a day ends in some time zone: every zone's offset is a
 # multiple of 15 minutes, so a key that includes the quarter hour is never a day
@@ -54,3 +68,36 @@ def fingerprint(*parts: Any) -> str:
     """
     data = pickle.dumps((period(), [_plain(part) for part in parts]), pickle.HIGHEST_PROTOCOL)
     return hashlib.blake2b(data, digest_size=16).hexdigest()
+
+
+class FragmentNode(template.Node):
+    def __init__(self, nodelist: template.NodeList, name: str, key: template.base.FilterExpression):
+        self.nodelist = nodelist
+        self.name = name
+        self.key = key
+
+    def render(self, context: template.Context) -> SafeString:
+        key = self.key.resolve(context)
+        if not key:  # no key given: render as if the tag were not there
+            return self.nodelist.render(context)
+        cache = caches[CACHE_ALIAS]
+        cache_key = f"fragment:{self.name}:{key}"
+        html = cache.get(cache_key)
+        if html is None:
+            with context.push(csrf_token=_TOKEN_PLACEHOLDER):
+                html = self.nodelist.render(context)
+            cache.set(cache_key, html, TIMEOUT)
+        if _TOKEN_PLACEHOLDER in html:
+            token = context.get("csrf_token")
+            html = html.replace(_TOKEN_PLACEHOLDER, str(token) if token else "")
+        return mark_safe(html)
+
+
+def fragment(parser: Parser, token: Token) -> FragmentNode:
+    """`{% fragment "name" key %}…{% endfragment %}`: the block, cached under `key`."""
+    bits = token.split_contents()
+    if len(bits) != 3:
+        raise template.TemplateSyntaxError('{% fragment "name" key %} takes a name and a key.')
+    nodelist = parser.parse(("endfragment",))
+    parser.delete_first_token()
+    return FragmentNode(nodelist, bits[1].strip("\"'"), parser.compile_filter(bits[2]))

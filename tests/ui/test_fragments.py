@@ -109,3 +109,34 @@ def test_inbox_buttons_post_with_the_pages_one_token(client_for, alice, bob, in_
     assert "csrfmiddlewaretoken" not in rows[: rows.index("</ul>")]
     assert '<form method="post" id="message-actions"' in page
     assert f'form="message-actions" formaction="/messages/{message.pk}/accept/"' in page
+
+
+def test_a_cached_fragment_carries_each_requests_own_csrf_token(rf):
+    """Cached once, then served to two people: each gets their own token back."""
+    import re
+
+    from django.middleware.csrf import _unmask_cipher_token, get_token
+    from django.template import engines
+
+    page = engines["django"].from_string(
+        '{% fragment "t" key %}<form>{% csrf_token %}</form>{{ n }}{% endfragment %}'
+    )
+    first, second = rf.get("/"), rf.get("/")
+    one = page.render({"key": "k1", "n": 1}, request=first)
+    two = page.render({"key": "k1", "n": 2}, request=second)
+    assert two.endswith("1")  # the second was served from the cache
+    get_token(first), get_token(second)  # each request's own secret
+    secrets = [
+        _unmask_cipher_token(re.search(r'value="([^"]+)"', html)[1]) for html in (one, two)
+    ]
+    assert secrets == [first.META["CSRF_COOKIE"], second.META["CSRF_COOKIE"]]
+    assert secrets[0] != secrets[1]
+    assert "csrf-" not in one + two  # no placeholder left behind
+
+
+def test_no_key_renders_without_caching():
+    from django.template import engines
+
+    page = engines["django"].from_string('{% fragment "t" key %}{{ n }}{% endfragment %}')
+    assert page.render({"key": "", "n": 1}) == "1"
+    assert page.render({"key": "", "n": 2}) == "2"

@@ -17,10 +17,12 @@ from django import template
 from django.utils.safestring import SafeString
 from lucide.templatetags.lucide import lucide
 
+from ui.fragments import fragment
 from ui.reverse import register_url_tag
 
 register = template.Library()
 register_url_tag(register)  # overrides Django's {% url %}: builtins load after its own
+register.tag("fragment", fragment)  # {% fragment "name" key %}: ui/fragments.py
 
 
 @register.simple_tag
