@@ -126,9 +126,7 @@ def test_a_cached_fragment_carries_each_requests_own_csrf_token(rf):
     two = page.render({"key": "k1", "n": 2}, request=second)
     assert two.endswith("1")  # the second was served from the cache
     get_token(first), get_token(second)  # each request's own secret
-    secrets = [
-        _unmask_cipher_token(re.search(r'value="([^"]+)"', html)[1]) for html in (one, two)
-    ]
+    secrets = [_unmask_cipher_token(re.search(r'value="([^"]+)"', html)[1]) for html in (one, two)]
     assert secrets == [first.META["CSRF_COOKIE"], second.META["CSRF_COOKIE"]]
     assert secrets[0] != secrets[1]
     assert "csrf-" not in one + two  # no placeholder left behind
