@@ -29,6 +29,7 @@ from assistant import AssistantError, get_assistant
 from tenancy.forms import apply_service_errors
 from tenancy.shortcuts import get_tenant_object_or_404
 from tenancy.transactions import in_request_tenant, outside_request_transaction
+from ui.fragments import fingerprint
 from workshops import services
 from workshops.context import REPLY_BUDGET_TOKENS, TIERS, build_step_context
 from workshops.editor import editor_context
@@ -88,6 +89,11 @@ def _render_step(
         **editor_context(step, page.artifact, **(editor or {})),
         **extra,
     }
+    # A plain view of the step (nothing typed back, no conflict or proposal): the
+    # artifact and summary panels come from the fragment cache while the step, its
+    # artifact and its summary are unchanged (ui/fragments.py).
+    plain = editor is None and not extra
+    context["panels_key"] = fingerprint(step, page.artifact, page.summary) if plain else ""
     return render(request, "workshops/step.html", context, status=status)
 
 

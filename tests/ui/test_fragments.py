@@ -138,3 +138,38 @@ def test_no_key_renders_without_caching():
     page = engines["django"].from_string('{% fragment "t" key %}{{ n }}{% endfragment %}')
     assert page.render({"key": "", "n": 1}) == "1"
     assert page.render({"key": "", "n": 2}) == "2"
+
+
+def test_step_panels_show_an_artifact_and_summary_changed_behind_the_page(
+    client_for, alice, in_tenant
+):
+    from tests.workshops.conftest import get_step, make_workshop
+    from workshops import services
+    from workshops.models import StepArtifact, StepSummary
+
+    workshop = make_workshop(alice)
+    step = get_step(workshop, "challenge")
+    with in_tenant(alice):
+        services.artifact_save(
+            workshop_step=step,
+            user=alice,
+            artifact={"problem_statement": "Slow onboarding", "who_is_affected": "New hires"},
+            expected_version=0,
+        )
+        services.summary_save(
+            workshop_step=step, user=alice, summary="First take.", expected_version=0
+        )
+    client = client_for(alice)
+    page_url = f"/workshops/{workshop.pk}/steps/challenge/"
+    page = client.get(page_url).content.decode()
+    assert "Slow onboarding" in page
+    assert "First take." in page
+    with in_tenant(alice):  # raw UPDATEs: no version bump, no timestamps
+        StepArtifact.objects.filter(workshop_step=step).update(
+            artifact={"problem_statement": "Onboarding takes six weeks", "who_is_affected": "HR"}
+        )
+        StepSummary.objects.filter(workshop_step=step).update(summary="Second take.")
+    page = client.get(page_url).content.decode()
+    assert "Onboarding takes six weeks" in page
+    assert "Second take." in page
+    assert "First take." not in page
