@@ -324,7 +324,10 @@ def nav_item(request: HttpRequest) -> HttpResponse:
     if not request.user.is_authenticated:
         return HttpResponse(status=204)  # a page whose session ended keeps its nav
     counts = selectors.nav_counts(request.user)
-    return render(request, "crm_artifacts/partials/nav_item.html", {"counts": counts})
+    # A tenant admin who looks after no customer still studies the tenant's insights.
+    insights_only = not counts.customers and is_tenant_admin(request.user)
+    context = {"counts": counts, "insights_only": insights_only}
+    return render(request, "crm_artifacts/partials/nav_item.html", context)
 
 
 @login_required
@@ -393,3 +396,24 @@ def proposal_respond(request: HttpRequest, pk: int) -> HttpResponse:
     messages.success(request, RESPONDED.format(field=proposal.field_label))
     default = reverse("crm:customer", args=[proposal.customer_id]) + f"#artifact-{proposal.pk}"
     return redirect(_next_url(request, default))
+
+
+# --- Insights (issue 18 §4) ------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def insights(request: HttpRequest) -> HttpResponse:
+    """What the agents get right: the RM's customers, or the tenant for its admins."""
+    from crm_artifacts.charts import weekly_chart
+
+    weeks = selectors.clean_weeks(request.GET.get("weeks", ""))
+    data = selectors.insights(request.user, weeks=weeks)
+    shown = data.series_for(request.GET.get("show", ""))
+    context = {
+        "data": data,
+        "shown": shown,
+        "chart": weekly_chart(data.week_starts, shown.weeks),
+        "periods": selectors.INSIGHT_WEEKS,
+    }
+    return render(request, "crm_artifacts/insights.html", context)
