@@ -10,10 +10,10 @@ from datetime import date
 from crm_artifacts.selectors import Rates
 
 WIDTH = 640
-LEFT = 40  # room for the percentage labels
+LEFT = 56  # room for the percentage labels (larger on phones, see the CSS)
 RIGHT = 8
 TOP = 8
-PLOT_BOTTOM = 188
+PLOT_BOTTOM = 160
 GAP = 0.25  # of each week's slot, between bars
 
 
@@ -52,7 +52,7 @@ class WeeklyChart:
 
     @property
     def height(self) -> int:
-        return self.plot_bottom + 20  # the week labels below the axis
+        return self.plot_bottom + 28  # the week labels below the axis
 
     @property
     def label_every(self) -> int:
