@@ -30,6 +30,7 @@ from django_htmx.http import trigger_client_event
 from assistant import AssistantError, get_assistant
 from config.errors import Conflict, DomainError, refusal_page, show_refusals_with
 from crm_artifacts import selectors, services
+from crm_artifacts.charts import weekly_chart
 from crm_artifacts.forms import (
     ApiTokenForm,
     EditValueForm,
@@ -320,7 +321,8 @@ def batch_confirm(request: HttpRequest, batch_id: str) -> HttpResponse:
 @require_GET
 def nav_item(request: HttpRequest) -> HttpResponse:
     """The nav's CRM link with the pending count, or nothing for someone who is the
-    relationship manager of no customer (one query; loaded by htmx)."""
+    relationship manager of no customer (one query; loaded by htmx). A tenant
+    admin who is the RM of no customer gets the insights link (one more query)."""
     if not request.user.is_authenticated:
         return HttpResponse(status=204)  # a page whose session ended keeps its nav
     counts = selectors.nav_counts(request.user)
@@ -405,8 +407,6 @@ def proposal_respond(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def insights(request: HttpRequest) -> HttpResponse:
     """What the agents get right: the RM's customers, or the tenant for its admins."""
-    from crm_artifacts.charts import weekly_chart
-
     weeks = selectors.clean_weeks(request.GET.get("weeks", ""))
     data = selectors.insights(request.user, weeks=weeks)
     shown = data.series_for(request.GET.get("show", ""))

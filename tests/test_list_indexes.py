@@ -163,7 +163,7 @@ def _statements(run) -> list[tuple[str, list]]:
 
 def test_crm_insights_aggregates_read_decisions_through_an_index(bob, alice, in_tenant):
     """The insights page's four aggregates, for an RM (their customers, joined) and
-    for a tenant admin (the tenant's decisions by date: crm_art_decided_idx)."""
+    for a tenant admin (the tenant's decisions in the period)."""
     from tenancy.demo import tenant_admin_group
 
     alice.is_staff = True
@@ -176,6 +176,6 @@ def test_crm_insights_aggregates_read_decisions_through_an_index(bob, alice, in_
             statements = _statements(lambda user=user: insights(user))
             assert len(statements) == 4
             for sql, params in statements:
-                plan = assert_uses_index(_RawSQL(sql, params), "crm_artifacts_artifact")
-                if user == alice:
-                    assert "crm_art_decided_idx" in plan, plan
+                # Which index depends on the statistics of these tiny tables (the
+                # tenant's, or crm_art_decided_idx): bench/scale.py checks at scale.
+                assert_uses_index(_RawSQL(sql, params), "crm_artifacts_artifact")

@@ -22,6 +22,8 @@ Rules (the source's constraints, and what it left out):
   once, and only while the field still holds the value the decision wrote;
   otherwise it is refused with the field's current value. The revert is a new
   change in the profile's history; the decision stays on record.
+- Every decision records whether the proposal was stale when decided
+  (`stale_at_decision`, for the insights page), accepted anyway or rejected.
 - The payload never changes, except `edited_value` on an edited accept.
 - One lock order on every path (single decisions, batches, reverts,
   follow-ups and the tasks that repair them): the customer, then its
