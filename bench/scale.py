@@ -160,6 +160,14 @@ QUERIES: list[tuple[str, str, Callable[[Context], Any]]] = [
     ("dashboard: messages", "/", lambda c: messaging.dashboard_card(c.user)),
     ("dashboard: workshops", "/", lambda c: workshops.dashboard_card(c.user)),
     ("dashboard: CRM", "/", lambda c: crm.dashboard_card(c.user)),
+    # The insights page's aggregates (issue 18 §4): an RM's customers, and the tenant
+    # as its admin sees it (user1 is no admin: the scope is given).
+    ("insights: RM", "/crm/insights/", lambda c: crm.insights(c.user)),
+    (
+        "insights: tenant",
+        "/crm/insights/ (admin)",
+        lambda c: crm.insights_in_scope(c.user, crm.InsightsScope.TENANT, weeks=12),
+    ),
 ]
 
 

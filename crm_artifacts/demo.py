@@ -4,15 +4,21 @@ bob is the relationship manager of several Acme customers with pending
 batches made from meeting notes by the offline assistant, some of them stale
 (the profile changed after the proposal), plus some decided history; carol
 looks after Globex's customers. Everything is written through the services.
+One more customer of bob's, Ada Lovelace, carries ten weeks of decided agent
+proposals for the insights page (`_history_plan`): decided through the services, then
+dated back (the only rows the demo writes directly: a decision is always "now").
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from typing import Any
 
+from django.utils import timezone
+
 from crm_artifacts import services
-from crm_artifacts.models import ApiToken, Customer
+from crm_artifacts.models import ApiToken, CreatorType, Customer, Proposal
 from tenancy.context import tenant_context
 from tenancy.demo import Demo
 
@@ -117,7 +123,96 @@ def seed(demo: Demo) -> str:
             if stale_changes:
                 # Someone updated the profile after the proposals were made.
                 services.customer_set_profile_values(customer=customer, values=stale_changes)
+    _seed_history(demo)
     return _demo_token(demo)
+
+
+HISTORY_CUSTOMER = {"fullName": "Ada Lovelace", "email": "ada@lovelace.example"}
+HISTORY_WEEKS = 10
+HISTORY_AGENTS = ("Inbox agent", "CRM sync agent")
+HISTORY_REASONS = (
+    services.REJECTION_REASONS[0],
+    services.REJECTION_REASONS[1],
+    "That is her assistant's number",
+    "",
+)
+
+
+def _history_plan() -> list[dict[str, Any]]:
+    """Four proposals a week for HISTORY_WEEKS weeks, always the same: the agents
+    get better week by week (fewer rejections), one in five was stale when decided."""
+    plan = []
+    for week in range(HISTORY_WEEKS):
+        for n in range(4):
+            i = week * 4 + n
+            # (field, proposed, the RM's edit, what someone typed meanwhile when stale)
+            key, value, edited, typed = [
+                ("email", f"ada.{i}@lovelace.example", f"ada{i}@le.example", f"t{i}@le.example"),
+                ("phone", f"020 7946 {i:04d}", f"020 7946 9{i:03d}", f"020 7000 {i:04d}"),
+                ("occupation", f"Analyst grade {i}", f"Analyst ({i})", f"Typed {i}"),
+                ("employer", f"Analytical Engines {i}", f"AE {i}", f"Typed {i}"),
+            ][n]
+            # Older weeks reject more: rejections where (i * 7) % 10 < weeks left.
+            if (i * 7) % 10 < (HISTORY_WEEKS - week) // 2:
+                decision = "reject"
+            else:
+                decision = "edit" if i % 5 == 2 else "accept"
+            plan.append(
+                {
+                    "weeks_ago": HISTORY_WEEKS - 1 - week,
+                    "key": key,
+                    "value": value,
+                    "decision": decision,
+                    "agent": HISTORY_AGENTS[i % 2],
+                    "reason": HISTORY_REASONS[i % 4] if decision == "reject" else "",
+                    "edited": edited,
+                    "typed": typed if i % 5 == 0 else None,
+                    "age_hours": [0.5, 3, 20, 60, 200][i % 5],
+                }
+            )
+    return plan
+
+
+def _seed_history(demo: Demo) -> None:
+    bob = demo.users["bob"]
+    with tenant_context(bob.tenant_id):
+        if Customer.objects.filter(
+            tenant_id=bob.tenant_id, profile__fullName=HISTORY_CUSTOMER["fullName"]
+        ).exists():
+            return
+        ada = services.customer_create(tenant_id=bob.tenant_id, rm=bob, profile=HISTORY_CUSTOMER)
+        monday = timezone.localtime().replace(hour=10, minute=0, second=0, microsecond=0)
+        monday -= dt.timedelta(days=monday.weekday())
+        for step in _history_plan():
+            [proposal] = services.artifact_create_batch(
+                customer=ada,
+                edits=[
+                    services.ProfileEditInput(
+                        field_key=step["key"],
+                        proposed_value=step["value"],
+                        source_text=f"Ada's {step['key']} is {step['value']}",
+                        confidence="high",
+                    )
+                ],
+                created_by_type=CreatorType.AGENT,
+                created_by_id=step["agent"],
+            )
+            if step["typed"]:  # someone typed another value before bob decided: stale
+                services.customer_set_profile_values(
+                    customer=ada, values={step["key"]: step["typed"]}
+                )
+            services.proposal_decide(
+                user=bob,
+                proposal_id=proposal.pk,
+                decision=step["decision"],
+                reason=step["reason"],
+                confirm_stale=True,
+                **({"edited_value": step["edited"]} if step["decision"] == "edit" else {}),
+            )
+            decided = monday - dt.timedelta(weeks=step["weeks_ago"])
+            Proposal.objects.filter(pk=proposal.pk).update(
+                decided_at=decided, created_at=decided - dt.timedelta(hours=step["age_hours"])
+            )
 
 
 def _demo_token(demo: Demo) -> str:

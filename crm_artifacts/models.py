@@ -178,6 +178,11 @@ class Proposal(TenantModel):
         related_name="+",
     )
     responded_at = models.DateTimeField(null=True, blank=True)
+    # Set by the decision service (services/decisions.py) for the insights page:
+    # the customer's profile no longer held the value the proposal saw when it was
+    # decided (stale_values), whether the RM then accepted it anyway or rejected it.
+    # db_default: rows inserted in SQL (the load generator) read as not stale.
+    stale_at_decision = models.BooleanField(default=False, db_default=False)
 
     objects = ProposalQuerySet.as_manager()
 
@@ -194,6 +199,8 @@ class Proposal(TenantModel):
                 fields=["tenant", "customer", "status", "created_at"],
                 name="crm_art_customer_status_idx",
             ),
+            # The insights page's aggregates: the tenant's decisions in a period.
+            models.Index(fields=["tenant", "decided_at"], name="crm_art_decided_idx"),
         ]
         constraints = [
             # Text, not an enum, but a profile edit only ever holds one of its

@@ -8,12 +8,25 @@ Every list is backed by an index that leads with the tenant (see models.py).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db.models import Count, Q, QuerySet
+from django.db.models import (
+    Aggregate,
+    Count,
+    DurationField,
+    ExpressionWrapper,
+    F,
+    Min,
+    Q,
+    QuerySet,
+    Value,
+)
 from django.db.models.fields.json import KT
+from django.db.models.functions import Coalesce, Lower, NullIf, Trim, TruncWeek
 from django.urls import reverse
+from django.utils import timezone
 
 from crm_artifacts.fields import FIELDS_BY_KEY
 from crm_artifacts.history import Source
@@ -443,3 +456,292 @@ def artifact_list(
     if artifact_type is not None:
         qs = qs.filter(artifact_type=artifact_type)
     return list(_ordered(qs, order)[offset : offset + limit])
+
+
+# --- Insights: what the agents get right (issue 18 §4) -----------------------------
+
+INSIGHT_WEEKS = (4, 12, 26, 52)  # the period selector's choices
+DEFAULT_INSIGHT_WEEKS = 12
+REASONS_LIMIT = 10
+NO_REASON = "No reason given"
+
+
+class Median(Aggregate):
+    """PostgreSQL's ordered-set median (percentile_cont works on intervals too)."""
+
+    function = "percentile_cont"
+    template = "%(function)s(0.5) WITHIN GROUP (ORDER BY %(expressions)s)"
+    output_field = DurationField()
+
+
+class InsightsScope:
+    TENANT = "tenant"  # a tenant admin: every customer of the tenant
+    RM = "rm"  # a relationship manager: their own customers
+    NONE = "none"  # neither: an empty page that says who sees what
+
+
+def insights_scope(user: User) -> str:
+    """Whose decisions the user may study: a tenant admin the tenant's, an RM their
+    customers' (one query either way), anyone else nobody's."""
+    from tenancy.services import is_tenant_admin
+
+    if is_tenant_admin(user):
+        return InsightsScope.TENANT
+    return InsightsScope.RM if Customer.objects.of_rm(user).exists() else InsightsScope.NONE
+
+
+def clean_weeks(value: object) -> int:
+    """The period from the query string; anything unexpected is the default, not an error."""
+    try:
+        weeks = int(str(value))
+    except ValueError:
+        return DEFAULT_INSIGHT_WEEKS
+    return weeks if weeks in INSIGHT_WEEKS else DEFAULT_INSIGHT_WEEKS
+
+
+@dataclass
+class Rates:
+    """Decisions of one kind (a week, a field, an agent): counts and shares."""
+
+    accepted: int = 0
+    edited: int = 0
+    rejected: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.accepted + self.edited + self.rejected
+
+    def share(self, count: int) -> float:
+        return 100 * count / self.total if self.total else 0.0
+
+    @property
+    def accepted_pct(self) -> float:
+        return self.share(self.accepted)
+
+    @property
+    def edited_pct(self) -> float:
+        return self.share(self.edited)
+
+    @property
+    def rejected_pct(self) -> float:
+        return self.share(self.rejected)
+
+    def add(self, row: dict[str, Any]) -> None:
+        self.accepted += row["accepted"]
+        self.edited += row["edited"]
+        self.rejected += row["rejected"]
+
+
+@dataclass
+class Series:
+    """One field's or agent's decisions, in all and week by week (oldest first)."""
+
+    key: str
+    label: str
+    weeks: list[Rates]
+    totals: Rates = field(default_factory=Rates)
+    kind: str = ""  # "field", "agent", or "" for all proposals
+
+
+@dataclass
+class Reason:
+    text: str
+    count: int
+    preset: bool
+
+
+@dataclass
+class Staleness:
+    decided: int
+    stale: int  # the profile had moved on when the proposal was decided
+    stale_applied: int  # …and it was accepted anyway (confirmed by the RM)
+    median_age: Any  # timedelta from proposed to decided, None without decisions
+    within_hour: int
+    within_day: int
+    within_week: int
+    older: int
+
+    @property
+    def stale_pct(self) -> float:
+        return 100 * self.stale / self.decided if self.decided else 0.0
+
+    @property
+    def median_hours(self) -> float | None:
+        return None if self.median_age is None else self.median_age.total_seconds() / 3600
+
+    @property
+    def ages(self) -> list[tuple[str, int, float]]:
+        """(bucket, count, share %) of the age at decision, youngest first."""
+        buckets = [
+            ("Within an hour", self.within_hour),
+            ("1 hour to 1 day", self.within_day),
+            ("1 to 7 days", self.within_week),
+            ("Over a week", self.older),
+        ]
+        return [(label, n, 100 * n / self.decided if self.decided else 0.0) for label, n in buckets]
+
+
+@dataclass
+class Insights:
+    scope: str
+    weeks: int
+    week_starts: list[Any]  # dates, oldest first
+    overall: list[Rates]  # per week
+    totals: Rates
+    by_field: list[Series]
+    by_agent: list[Series]
+    reasons: list[Reason]
+    rejected: int
+    staleness: Staleness | None
+
+    @property
+    def is_empty(self) -> bool:
+        return self.totals.total == 0
+
+    @property
+    def all_series(self) -> Series:
+        return Series("", "All proposals", self.overall, self.totals)
+
+    def series_for(self, choice: str) -> Series:
+        """The chart's series: `field:<key>`, `agent:<name>`, or all (anything else)."""
+        kind, _, key = choice.partition(":")
+        for series in {"field": self.by_field, "agent": self.by_agent}.get(kind, []):
+            if series.key == key:
+                return series
+        return self.all_series
+
+
+def _decided_in_scope(user: User, scope: str, since) -> QuerySet[Proposal]:
+    base = (
+        Proposal.objects.filter(tenant_id=user.tenant_id)
+        if scope == InsightsScope.TENANT
+        else Proposal.objects.for_rm(user)
+    )
+    # The range on decided_at reads crm_art_decided_idx (tenant, decided_at). No
+    # status filter: a profile edit has a decision time exactly when it is decided
+    # (crm_artifact_decided_at_matches_status), and the counts are per status.
+    return base.filter(decided_at__gte=since, artifact_type=ArtifactType.PROFILE_EDIT).order_by()
+
+
+def _week_start(now) -> Any:
+    """Monday 00:00 of this week in the site's time zone (as TruncWeek buckets)."""
+    local = timezone.localtime(now)
+    monday = local - timedelta(days=local.weekday())
+    return monday.replace(hour=0, minute=0, second=0, microsecond=0)
+
+
+def _series(
+    rows: list[dict[str, Any]], kind: str, labels: dict[str, str], index: dict[Any, int]
+) -> list[Series]:
+    found: dict[str, Series] = {}
+    for row in rows:
+        name = row[kind] or ""
+        label = labels.get(name, name or "—")
+        series = found.setdefault(name, Series(name, label, [Rates() for _ in index], kind=kind))
+        if (n := index.get(row["week"].date())) is not None:  # never a future week
+            series.weeks[n].add(row)
+            series.totals.add(row)
+    return sorted(found.values(), key=lambda s: (-s.totals.total, s.label))
+
+
+def insights(user: User, *, weeks: int = DEFAULT_INSIGHT_WEEKS, now=None) -> Insights:
+    """Acceptance, edit and rejection per week, per field and per agent, the common
+    rejection reasons and how stale proposals were when decided, over the last
+    `weeks` weeks (this one included). Four aggregate queries (plus the scope's
+    one), whatever the number of proposals; nothing is read for someone out of scope.
+    """
+    return insights_in_scope(user, insights_scope(user), weeks=weeks, now=now)
+
+
+def insights_in_scope(user: User, scope: str, *, weeks: int, now=None) -> Insights:
+    """`insights` for a scope already decided by `insights_scope` (bench/scale.py
+    measures the tenant's with a load user, who is no tenant admin)."""
+    first = _week_start(now or timezone.now()) - timedelta(weeks=weeks - 1)
+    week_starts = [(first + timedelta(weeks=n)).date() for n in range(weeks)]
+    index = {start: n for n, start in enumerate(week_starts)}
+    empty = Insights(
+        scope, weeks, week_starts, [Rates() for _ in week_starts], Rates(), [], [], [], 0, None
+    )
+    if scope == InsightsScope.NONE:
+        return empty
+    decided = _decided_in_scope(user, scope, first)
+    counts = {
+        "accepted": Count("id", filter=Q(status=ProfileEditStatus.ACCEPTED)),
+        "edited": Count("id", filter=Q(status=ProfileEditStatus.EDITED)),
+        "rejected": Count("id", filter=Q(status=ProfileEditStatus.REJECTED)),
+    }
+    week = TruncWeek("decided_at")
+    by_field_rows = list(
+        decided.values(week=week, field=KT("payload__field_key")).annotate(**counts)
+    )
+    # The agent's name (an API agent's, or the assistant's), else who made it.
+    agent = Coalesce(NullIf("created_by_id", Value("")), "created_by_type")
+    by_agent_rows = list(decided.values(week=week, agent=agent).annotate(**counts))
+    reasons = list(
+        decided.filter(status=ProfileEditStatus.REJECTED)
+        .values(key=Lower(Trim("rejection_reason")))
+        .annotate(count=Count("id"), text=Min("rejection_reason"))
+        .order_by("-count", "key")[:REASONS_LIMIT]
+    )
+    age = ExpressionWrapper(F("decided_at") - F("created_at"), output_field=DurationField())
+    made = F("created_at")
+    stale = decided.aggregate(
+        decided=Count("id"),
+        stale=Count("id", filter=Q(stale_at_decision=True)),
+        stale_applied=Count(
+            "id",
+            filter=Q(
+                stale_at_decision=True,
+                status__in=(ProfileEditStatus.ACCEPTED, ProfileEditStatus.EDITED),
+            ),
+        ),
+        median_age=Median(age),
+        within_hour=Count("id", filter=Q(decided_at__lt=made + timedelta(hours=1))),
+        within_day=Count(
+            "id",
+            filter=Q(
+                decided_at__gte=made + timedelta(hours=1), decided_at__lt=made + timedelta(days=1)
+            ),
+        ),
+        within_week=Count(
+            "id",
+            filter=Q(
+                decided_at__gte=made + timedelta(days=1), decided_at__lt=made + timedelta(days=7)
+            ),
+        ),
+        older=Count("id", filter=Q(decided_at__gte=made + timedelta(days=7))),
+    )
+    overall = [Rates() for _ in week_starts]
+    totals = Rates()
+    for row in by_field_rows:
+        if (n := index.get(row["week"].date())) is not None:
+            overall[n].add(row)
+            totals.add(row)
+    presets = {r.lower() for r in _rejection_presets()}
+    return Insights(
+        scope=scope,
+        weeks=weeks,
+        week_starts=week_starts,
+        overall=overall,
+        totals=totals,
+        by_field=_series(
+            by_field_rows, "field", {k: f.label for k, f in FIELDS_BY_KEY.items()}, index
+        ),
+        by_agent=_series(by_agent_rows, "agent", {}, index),
+        reasons=[
+            Reason(
+                text=(r["text"] or "").strip() or NO_REASON,
+                count=r["count"],
+                preset=r["key"] in presets,
+            )
+            for r in reasons
+        ],
+        rejected=totals.rejected,
+        staleness=Staleness(**stale),
+    )
+
+
+def _rejection_presets() -> tuple[str, ...]:
+    from crm_artifacts.services.decisions import REJECTION_REASONS
+
+    return REJECTION_REASONS

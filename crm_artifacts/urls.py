@@ -33,4 +33,5 @@ urlpatterns = [
         {"decision": "reject"},
         "batch-reject",
     ),
+    path("insights/", views.insights, name="insights"),
 ]

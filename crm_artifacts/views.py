@@ -30,6 +30,7 @@ from django_htmx.http import trigger_client_event
 from assistant import AssistantError, get_assistant
 from config.errors import Conflict, DomainError, refusal_page, show_refusals_with
 from crm_artifacts import selectors, services
+from crm_artifacts.charts import weekly_chart
 from crm_artifacts.forms import (
     ApiTokenForm,
     EditValueForm,
@@ -320,11 +321,15 @@ def batch_confirm(request: HttpRequest, batch_id: str) -> HttpResponse:
 @require_GET
 def nav_item(request: HttpRequest) -> HttpResponse:
     """The nav's CRM link with the pending count, or nothing for someone who is the
-    relationship manager of no customer (one query; loaded by htmx)."""
+    relationship manager of no customer (one query; loaded by htmx). A tenant
+    admin who is the RM of no customer gets the insights link (one more query)."""
     if not request.user.is_authenticated:
         return HttpResponse(status=204)  # a page whose session ended keeps its nav
     counts = selectors.nav_counts(request.user)
-    return render(request, "crm_artifacts/partials/nav_item.html", {"counts": counts})
+    # A tenant admin who looks after no customer still studies the tenant's insights.
+    insights_only = not counts.customers and is_tenant_admin(request.user)
+    context = {"counts": counts, "insights_only": insights_only}
+    return render(request, "crm_artifacts/partials/nav_item.html", context)
 
 
 @login_required
@@ -393,3 +398,22 @@ def proposal_respond(request: HttpRequest, pk: int) -> HttpResponse:
     messages.success(request, RESPONDED.format(field=proposal.field_label))
     default = reverse("crm:customer", args=[proposal.customer_id]) + f"#artifact-{proposal.pk}"
     return redirect(_next_url(request, default))
+
+
+# --- Insights (issue 18 §4) ------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def insights(request: HttpRequest) -> HttpResponse:
+    """What the agents get right: the RM's customers, or the tenant for its admins."""
+    weeks = selectors.clean_weeks(request.GET.get("weeks", ""))
+    data = selectors.insights(request.user, weeks=weeks)
+    shown = data.series_for(request.GET.get("show", ""))
+    context = {
+        "data": data,
+        "shown": shown,
+        "chart": weekly_chart(data.week_starts, shown.weeks),
+        "periods": selectors.INSIGHT_WEEKS,
+    }
+    return render(request, "crm_artifacts/insights.html", context)

@@ -9,10 +9,11 @@ from __future__ import annotations
 import datetime
 
 import pytest
+from django.db import connection
 from django.db.models import Q
 
 from crm_artifacts.models import Customer, Proposal
-from crm_artifacts.selectors import customers_of
+from crm_artifacts.selectors import customers_of, insights
 from messaging.models import SkillMessage
 from portfolio.models import WorkArtifact
 from portfolio.selectors import SORT_CHOICES, artifact_list_queryset
@@ -145,3 +146,36 @@ def test_messaging_filters_and_the_badge_use_indexes(alice, in_tenant):
             ),
             "messaging_skillmessage",
         )
+
+
+def _statements(run) -> list[tuple[str, list]]:
+    """The SELECTs `run` sends, with their parameters (the selector's own SQL)."""
+    found: list[tuple[str, list]] = []
+
+    def record(execute, sql, params, many, context):
+        found.append((sql, list(params or [])))
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(record):
+        run()
+    return [(sql, params) for sql, params in found if "crm_artifacts_artifact" in sql]
+
+
+def test_crm_insights_aggregates_read_decisions_through_an_index(bob, alice, in_tenant):
+    """The insights page's four aggregates, for an RM (their customers, joined) and
+    for a tenant admin (the tenant's decisions in the period)."""
+    from tenancy.demo import tenant_admin_group
+
+    alice.is_staff = True
+    alice.save(update_fields=["is_staff"])
+    alice.groups.add(tenant_admin_group())
+    with in_tenant(bob):
+        Customer.objects.create(tenant_id=bob.tenant_id, rm=bob, profile={"fullName": "Jane"})
+    for user in (bob, alice):
+        with in_tenant(user):
+            statements = _statements(lambda user=user: insights(user))
+            assert len(statements) == 4
+            for sql, params in statements:
+                # Which index depends on the statistics of these tiny tables (the
+                # tenant's, or crm_art_decided_idx): bench/scale.py checks at scale.
+                assert_uses_index(_RawSQL(sql, params), "crm_artifacts_artifact")

@@ -22,6 +22,8 @@ Rules (the source's constraints, and what it left out):
   once, and only while the field still holds the value the decision wrote;
   otherwise it is refused with the field's current value. The revert is a new
   change in the profile's history; the decision stays on record.
+- Every decision records whether the proposal was stale when decided
+  (`stale_at_decision`, for the insights page), accepted anyway or rejected.
 - The payload never changes, except `edited_value` on an edited accept.
 - One lock order on every path (single decisions, batches, reverts,
   follow-ups and the tasks that repair them): the customer, then its
@@ -41,7 +43,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Subquery
+from django.db.models import Case, Subquery, When
 from django.utils import timezone
 
 from config.errors import Conflict, NotAllowed, NotFound
@@ -274,10 +276,10 @@ def proposal_decide(
     if decision == Decision.EDIT:
         target = payload["edited_value"] = _clean_edited_value(proposal, edited_value)
     applies = decision != Decision.REJECT
-    if applies and not confirm_stale:
-        stale = stale_values(proposal, customer.profile, target)
-        if stale is not None:
-            raise StaleProposal(stale)
+    # Recorded for the insights page whatever the decision: was it stale when decided?
+    stale = stale_values(proposal, customer.profile, target)
+    if applies and not confirm_stale and stale is not None:
+        raise StaleProposal(stale)
 
     status = {
         Decision.ACCEPT: ProfileEditStatus.ACCEPTED,
@@ -285,12 +287,18 @@ def proposal_decide(
         Decision.REJECT: ProfileEditStatus.REJECTED,
     }[decision]
     updated = Proposal.objects.filter(pk=proposal.pk, status=ProfileEditStatus.PENDING).update(
-        status=status, decided_by=user, decided_at=now, payload=payload, rejection_reason=reason
+        status=status,
+        decided_by=user,
+        decided_at=now,
+        payload=payload,
+        rejection_reason=reason,
+        stale_at_decision=stale is not None,
     )
     if updated != 1:  # cannot happen under the row lock; never decide twice regardless
         raise AlreadyDecided(Proposal.objects.get(pk=proposal.pk))
     proposal.status, proposal.payload, proposal.rejection_reason = status, payload, reason
     proposal.decided_by, proposal.decided_at = user, now
+    proposal.stale_at_decision = stale is not None
     if applies:
         record_source(
             source=Source.PROPOSAL, user=user, proposal=proposal.pk, batch=proposal.batch_id
@@ -366,23 +374,32 @@ def proposal_decide_batch(
     for proposal in pending:
         proposal.customer = customers[proposal.customer_id]
     accepting = decision == Decision.ACCEPT
-    if accepting and not confirm_stale:
-        stale = [
-            s
-            for p in pending
-            if (s := stale_values(p, p.customer.profile, p.payload["proposed_value"]))
-        ]
-        if stale:
-            raise StaleBatch(stale)
+    # Each one's staleness, refused for an accept, recorded whatever the decision.
+    stale = [
+        s
+        for p in pending
+        if (s := stale_values(p, p.customer.profile, p.payload["proposed_value"]))
+    ]
+    if accepting and not confirm_stale and stale:
+        raise StaleBatch(stale)
+    stale_ids = {s.artifact_id for s in stale}
 
     now = timezone.now()
     status = ProfileEditStatus.ACCEPTED if accepting else ProfileEditStatus.REJECTED
     Proposal.objects.filter(
         pk__in=[p.pk for p in pending], status=ProfileEditStatus.PENDING
-    ).update(status=status, decided_by=user, decided_at=now, rejection_reason=reason)
+    ).update(
+        status=status,
+        decided_by=user,
+        decided_at=now,
+        rejection_reason=reason,
+        # One statement for the batch: each row's own flag.
+        stale_at_decision=Case(When(pk__in=sorted(stale_ids), then=True), default=False),
+    )
     for proposal in pending:
         proposal.status, proposal.decided_by, proposal.decided_at = status, user, now
         proposal.rejection_reason = reason
+        proposal.stale_at_decision = proposal.pk in stale_ids
     if accepting:
         record_source(source=Source.PROPOSAL, user=user, batch=batch_id)
         for customer_id, locked in customers.items():

@@ -71,3 +71,18 @@ def test_seed_demo_prints_a_working_api_token_and_revokes_the_last_one(settings,
 def _printed_token(output: str) -> str:
     line = next(line for line in output.splitlines() if "API token" in line)
     return line.rsplit(" ", 1)[1]
+
+
+def test_seed_demo_gives_bob_weeks_of_decisions_for_the_insights_page(demo, client_for):
+    from tenancy.models import User
+
+    bob = User.objects.get(email="bob@acme.test")
+    page = client_for(bob).get("/crm/insights/").text
+    assert "No decisions in these weeks" not in page
+    chart = page.split('<desc id="chart-svg-desc">')[1].split("</desc>")[0]
+    weeks_with_decisions = chart.count(" rejected.")
+    assert weeks_with_decisions >= 8
+    assert "Inbox agent" in page
+    assert "CRM sync agent" in page
+    assert "(own words)" in page
+    assert 'Stale when decided</p><span class="stat-value">0%' not in page

@@ -48,6 +48,7 @@ def _key_pages() -> dict[str, list[str]]:
             "/crm/customers/",
             f"/crm/customers/{customer.pk}/",
             "/crm/proposals/",
+            "/crm/insights/",
         ],
     }
 
@@ -68,5 +69,5 @@ def test_key_pages_keep_their_contrast_in_dark_mode(width, demo, browser, live_s
                 targets = [" ".join(node["target"]) for node in violation["nodes"][:4]]
                 failures.append(f"{email} {url} at {width}: {violation['help']} ({targets})")
         page.context.close()
-    assert checked == 13
+    assert checked == 14
     assert not failures, "\n".join(failures)

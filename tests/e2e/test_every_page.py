@@ -40,7 +40,7 @@ ADMIN = "/admin/"
 # Where each persona starts; the crawl follows the site's links from there.
 PERSONAS = {
     "alice@acme.test": ["/"],  # member, tenant admin
-    "bob@acme.test": ["/", "/crm/customers/", "/crm/proposals/"],  # relationship manager
+    "bob@acme.test": ["/", "/crm/customers/", "/crm/proposals/", "/crm/insights/"],  # an RM
     "carol@globex.test": ["/"],  # member, tenant admin
     "dave@globex.test": ["/"],
 }
