@@ -23,6 +23,7 @@ urlpatterns = [
     ),
     path("batches/<slug:batch_id>/selected/", views.batch_decision, name="batch-selected"),
     path("batches/<slug:batch_id>/confirm/", views.batch_confirm, name="batch-confirm"),
+    path("batches/<slug:batch_id>/undo/", views.batch_undo, name="batch-undo"),
     path("nav/", views.nav_item, name="nav"),
     path("api-tokens/", views.api_tokens, name="api-tokens"),
     path("api-tokens/<int:pk>/revoke/", views.api_token_revoke, name="api-token-revoke"),

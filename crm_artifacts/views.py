@@ -14,7 +14,9 @@ Meeting-note results (nudges) are rendered once, never stored.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -51,6 +53,7 @@ BATCH_REJECTED = "{count} proposal(s) rejected."
 # A second click (another tab, a double submit) finds the batch already decided.
 BATCH_ALREADY_DECIDED = "Nothing left to decide: every proposal in this batch was already decided."
 NOTHING_SELECTED = "Tick the proposals to decide first."
+UNDONE = "{count} proposal(s) undone: the profile has its previous values again."
 TOKEN_REVOKED = "The token “{name}” is revoked: requests with it now answer 401."
 RESPONDED = "Your note on {field} is saved; the agent reads it with the decision."
 NOTES_BATCH = "{count} proposal(s) from these notes are waiting for your decision."
@@ -147,7 +150,8 @@ def customer_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def customer_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    return _overview(request, selectors.get_customer(user=request.user, customer_id=pk))
+    customer = selectors.get_customer(user=request.user, customer_id=pk)
+    return _overview(request, customer, undo=UndoOffer.from_query(request))
 
 
 @outside_request_transaction
@@ -291,12 +295,75 @@ def batch_decision(
     )
     if not outcome.count:
         raise Conflict(BATCH_ALREADY_DECIDED)
-    done = BATCH_ACCEPTED if decision == Decision.ACCEPT else BATCH_REJECTED
-    message = done.format(count=outcome.count)
+    accepted = decision == Decision.ACCEPT
+    message = (BATCH_ACCEPTED if accepted else BATCH_REJECTED).format(count=outcome.count)
+    # Accepts can be undone (reverted); a rejection changed nothing and stays decided.
+    undo = UndoOffer(batch_id, [p.pk for p in outcome.proposals]) if accepted else None
     if request.htmx:
-        response = _overview(request, outcome.customer, flash=message)
+        response = _overview(request, outcome.customer, flash=message, undo=undo)
         return trigger_client_event(response, CRM_CHANGED)
     messages.success(request, message)
+    default = reverse("crm:customer", args=[outcome.customer.pk]) + f"#batch-{batch_id}"
+    return redirect(_with_undo(_next_url(request, default), undo))
+
+
+@dataclass
+class UndoOffer:
+    """The "Undo" form shown after a batch accept: the batch and the ids it decided.
+
+    Only a form: the ids it posts are checked again by the service.
+    """
+
+    batch_id: str
+    ids: list[int]
+
+    @classmethod
+    def from_query(cls, request: HttpRequest) -> UndoOffer | None:
+        """The offer a no-JavaScript redirect carries in its URL (see `_with_undo`)."""
+        batch_id = request.GET.get("undo", "")
+        ids = [int(pk) for pk in request.GET.getlist("ids") if pk.isdigit()]
+        return cls(batch_id, ids) if batch_id and ids else None
+
+
+def _with_undo(url: str, undo: UndoOffer | None) -> str:
+    """`url` with the undo offer in its query, before any #fragment."""
+    if undo is None:
+        return url
+    base, hash_, fragment = url.partition("#")
+    query = urlencode({"undo": undo.batch_id, "ids": undo.ids}, doseq=True)
+    return f"{base}{'&' if '?' in base else '?'}{query}{hash_}{fragment}"
+
+
+def _undo_refusal(batch_id: str):
+    """A refused undo (ids not of this decision, nothing left to undo) above the review."""
+
+    def render_refusal(request: HttpRequest, error: DomainError | ValidationError) -> HttpResponse:
+        customer = selectors.batch_customer(user=request.user, batch_id=batch_id)
+        message = error.messages[0] if isinstance(error, ValidationError) else error.message
+        return _overview(request, customer, refusal=message)
+
+    return render_refusal
+
+
+@login_required
+@require_POST
+def batch_undo(request: HttpRequest, batch_id: str) -> HttpResponse:
+    """Undo a batch accept: revert each proposal it decided (the posted ids, checked by
+    the service); a field changed since is refused on its own, the others are undone."""
+    show_refusals_with(request, _undo_refusal(batch_id))
+    outcome = services.proposal_undo_batch(
+        user=request.user, batch_id=batch_id, proposal_ids=request.POST.getlist("ids")
+    )
+    refusals = [message for _, message in outcome.refused]
+    if not outcome.reverted:
+        raise Conflict(" ".join(refusals))
+    message = UNDONE.format(count=len(outcome.reverted))
+    if request.htmx:
+        response = _overview(request, outcome.customer, flash=message, refusals=refusals)
+        return trigger_client_event(response, CRM_CHANGED)
+    messages.success(request, message)
+    for refusal in refusals:
+        messages.warning(request, refusal)
     default = reverse("crm:customer", args=[outcome.customer.pk]) + f"#batch-{batch_id}"
     return redirect(_next_url(request, default))
 
@@ -333,7 +400,11 @@ def proposals(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "crm_artifacts/proposals.html",
-        {"groups": groups, "total": sum(g.pending_count for g in groups)},
+        {
+            "groups": groups,
+            "total": sum(g.pending_count for g in groups),
+            "undo": UndoOffer.from_query(request),
+        },
     )
 
 

@@ -41,6 +41,7 @@ from crm_artifacts.services.decisions import (
     UNSET,
     BatchOutcome,
     Decision,
+    UndoOutcome,
     artifact_accept,
     artifact_accept_with_edits,
     artifact_reject,
@@ -49,6 +50,7 @@ from crm_artifacts.services.decisions import (
     batch_reject,
     proposal_decide,
     proposal_decide_batch,
+    proposal_undo_batch,
     stale_values,
 )
 from crm_artifacts.services.errors import *  # noqa: F403 (the messages tests import)
@@ -86,6 +88,7 @@ __all__ = [
     "StaleBatch",
     "StaleProposal",
     "StaleValues",
+    "UndoOutcome",
     "agent_customer",
     "agent_proposals",
     "agent_propose",
@@ -114,6 +117,7 @@ __all__ = [
     "proposal_decide",
     "proposal_decide_batch",
     "proposal_respond",
+    "proposal_undo_batch",
     "stale_values",
 ]
 

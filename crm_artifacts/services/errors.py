@@ -45,6 +45,10 @@ INVALID_DECISION = "Invalid status. Must be one of: " + ", ".join(ProfileEditSta
 INVALID_STATUS_FILTER = "Invalid status. Must be one of: " + ", ".join(ProfileEditStatus.ALL)
 EDITED_VALUE_REQUIRED = "Give the value to accept instead of the proposed one."
 EDITED_VALUE_ONLY_WHEN_EDITING = "An edited value only goes with the status “edited”."
+NOTHING_TO_UNDO = "Nothing to undo: no proposal was given."
+UNDO_NOT_THIS_DECISION = (
+    "Only the proposals of this batch that you accepted can be undone here; nothing was changed."
+)
 
 UNKNOWN_ARTIFACT_TYPE = "Unknown artifact type."
 UNKNOWN_CREATOR_TYPE = "The creator type must be one of: agent, admin, system."

@@ -106,6 +106,10 @@ def test_decisions_work_without_javascript(browser, live_server, bob, jane):
     page.get_by_role("button", name="Accept all").click()
     expect(shown(page, "4 proposal(s) accepted and applied to the profile.")).to_be_visible()
     expect(page.locator('dd[data-field="employer"]')).to_have_text("Initech")
+    # Undo comes back in the redirect, and reverts the four.
+    page.get_by_role("button", name="Undo accepting 4 proposals").click()
+    expect(shown(page, "4 proposal(s) undone")).to_be_visible()
+    expect(page.locator('dd[data-field="email"]')).to_have_text("jane@old.example")
     context.close()
 
 
@@ -158,3 +162,20 @@ def test_accept_all_asks_in_a_dialog_first(page, live_server, login, bob, jane, 
     dialog.get_by_role("button", name="Accept all").click()
     expect(shown(page, "2 proposal(s) accepted and applied to the profile.")).to_be_visible()
     expect(page.locator('dd[data-field="occupation"]')).to_have_text("Pilot")
+
+
+def test_bob_undoes_accept_selected_in_place(page, live_server, login, bob, jane, make_batch_for):
+    batch = make_batch_for(jane, email="jane@new.example", occupation="Pilot", dependents=2)
+    login(page, bob)
+    page.goto(f"{live_server.url}/crm/customers/{jane.pk}/")
+    page.locator(f"#select-{batch[0].pk}").check()
+    page.locator(f"#select-{batch[2].pk}").check()
+    page.get_by_role("button", name="Accept selected").click()
+    expect(shown(page, "2 proposal(s) accepted and applied to the profile.")).to_be_visible()
+    expect(page.locator('dd[data-field="email"]')).to_have_text("jane@new.example")
+    page.get_by_role("button", name="Undo accepting 2 proposals").click()
+    expect(shown(page, "2 proposal(s) undone")).to_be_visible()
+    expect(page.locator('dd[data-field="email"]')).to_have_text("jane@old.example")
+    expect(page.locator('dd[data-field="dependents"]')).to_have_text("1")
+    expect(page.locator("#pending-count")).to_have_text("1 pending")
+    expect(page.get_by_role("button", name="Undo accepting 2 proposals")).to_have_count(0)
