@@ -36,6 +36,7 @@ from crm_artifacts.forms import (
     ApiTokenForm,
     EditValueForm,
     NotesForm,
+    PendingFiltersForm,
     ResponseForm,
     edit_prefix_for,
 )
@@ -396,16 +397,22 @@ def nav_item(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def proposals(request: HttpRequest) -> HttpResponse:
-    groups = selectors.pending_proposals(request.user)
-    return render(
-        request,
-        "crm_artifacts/proposals.html",
-        {
-            "groups": groups,
-            "total": sum(g.pending_count for g in groups),
-            "undo": UndoOffer.from_query(request),
-        },
-    )
+    """All pending proposals, filtered and sorted by the GET form (state in the URL);
+    htmx swaps just the results when a filter changes."""
+    form = PendingFiltersForm(request.GET)
+    filters = form.filters()
+    screen = selectors.pending_screen(request.user, filters)
+    form.offer_customers(screen.customers)
+    context = {
+        "screen": screen,
+        "groups": screen.groups,
+        "total": screen.total,
+        "form": form,
+        "filters": filters,
+        "undo": UndoOffer.from_query(request),
+    }
+    template = "crm_artifacts/proposals.html"
+    return render(request, template + "#results" if request.htmx else template, context)
 
 
 # --- API tokens (tenant admins) and responses to agents -------------------------------

@@ -179,3 +179,46 @@ def test_bob_undoes_accept_selected_in_place(page, live_server, login, bob, jane
     expect(page.locator('dd[data-field="dependents"]')).to_have_text("1")
     expect(page.locator("#pending-count")).to_have_text("1 pending")
     expect(page.get_by_role("button", name="Undo accepting 2 proposals")).to_have_count(0)
+
+
+def test_bob_filters_the_pending_proposals_and_the_url_keeps_them(
+    page, live_server, login, bob, jane, make_batch_for
+):
+    zed = CustomerFactory(rm=bob, profile={"fullName": "Zed Zimmer", "email": "zed@old.example"})
+    make_batch_for(jane, email="jane@new.example", occupation="Pilot")
+    make_batch_for(zed, occupation="Baker")
+    login(page, bob)
+    page.goto(f"{live_server.url}/crm/proposals/")
+    expect(shown(page, "3 proposals waiting for your decision across 2 customers.")).to_be_visible()
+    page.get_by_label("Field").select_option("occupation")  # htmx: no Apply needed
+    expect(
+        shown(page, "2 pending proposals match these filters, across 2 customers.")
+    ).to_be_visible()
+    assert "field=occupation" in page.url
+    page.get_by_label("Customer", exact=True).select_option(label="Zed Zimmer")
+    expect(shown(page, "1 pending proposal matches these filters")).to_be_visible()
+    expect(page.locator(".proposal")).to_have_count(1)
+    page.reload()  # the filters live in the URL
+    expect(page.locator(".proposal")).to_have_count(1)
+    page.get_by_label("Confidence").select_option("low")
+    expect(shown(page, "No pending proposal matches these filters")).to_be_visible()
+    page.get_by_role("link", name="Clear filters").last.click()
+    expect(page.locator(".proposal")).to_have_count(3)
+
+
+def test_the_pending_filters_work_without_javascript(
+    browser, live_server, bob, jane, make_batch_for
+):
+    make_batch_for(jane, email="jane@new.example", occupation="Pilot")
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.get_by_label("Email").fill(bob.email)
+    page.get_by_label("Password").fill("demo-password")
+    page.get_by_role("button", name="Sign in").click()
+    page.goto(f"{live_server.url}/crm/proposals/")
+    page.get_by_label("Field").select_option("email")
+    page.get_by_role("button", name="Apply").click()
+    expect(shown(page, "1 pending proposal matches these filters")).to_be_visible()
+    assert "field=email" in page.url
+    context.close()
