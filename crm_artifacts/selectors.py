@@ -51,6 +51,8 @@ PENDING = Q(artifacts__status=ProfileEditStatus.PENDING)
 class Batch:
     batch_id: str
     artifacts: list[Proposal] = field(default_factory=list)
+    # What accepting the pending ones also does (`_plan_follow_ups`), shown before the click.
+    follow_ups: list[FollowUp] = field(default_factory=list)
 
     @property
     def created_at(self):
@@ -76,6 +78,16 @@ def _batches(artifacts: list[Proposal]) -> list[Batch]:
     for artifact in sorted(artifacts, key=lambda a: a.pk):
         batches.setdefault(artifact.batch_id, Batch(artifact.batch_id)).artifacts.append(artifact)
     return sorted(batches.values(), key=lambda b: b.artifacts[0].pk, reverse=True)
+
+
+def _plan_follow_ups(batches: list[Batch], customer: Customer) -> list[Batch]:
+    """Give each batch the follow-up tasks accepting its pending proposals creates:
+    computed by the code the decision writes them with (no query)."""
+    from crm_artifacts.services.follow_ups import follow_ups_planned
+
+    for batch in batches:
+        batch.follow_ups = follow_ups_planned(customer=customer, artifacts=batch.pending)
+    return batches
 
 
 def customers_of(user: User) -> QuerySet[Customer]:
@@ -132,7 +144,7 @@ def customer_overview(customer: Customer) -> Overview:
     )
     _flag_stale(open_artifacts, customer.profile)
     return Overview(
-        pending_batches=_batches(open_artifacts),
+        pending_batches=_plan_follow_ups(_batches(open_artifacts), customer),
         history=history[:HISTORY_LIMIT],
         history_truncated=len(history) > HISTORY_LIMIT,
         follow_ups=follow_ups,
@@ -258,7 +270,7 @@ def pending_screen(user: User, filters: PendingFilters | None = None) -> Pending
         _flag_stale(mine, customer.profile)
         count = len(mine) if filters.filtered else customer.pending_count
         batches = _in_order(mine) if in_sort else _batches(mine)
-        groups.append(CustomerProposals(customer, count, batches))
+        groups.append(CustomerProposals(customer, count, _plan_follow_ups(batches, customer)))
     return PendingScreen(groups=groups, customers=list(customers.values()))
 
 

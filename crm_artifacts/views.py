@@ -380,7 +380,13 @@ def batch_confirm(request: HttpRequest, batch_id: str) -> HttpResponse:
         decision = Decision.ACCEPT
     customer = selectors.batch_customer(user=request.user, batch_id=batch_id)
     pending = selectors.batch_pending(customer=customer, batch_id=batch_id)
-    context = {"customer": customer, "batch_id": batch_id, "decision": decision, "pending": pending}
+    context = {
+        "customer": customer,
+        "batch_id": batch_id,
+        "decision": decision,
+        "pending": pending,
+        "follow_ups": services.follow_ups_planned(customer=customer, artifacts=pending),
+    }
     return render(request, "crm_artifacts/batch_confirm.html", context)
 
 

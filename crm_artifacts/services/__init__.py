@@ -68,6 +68,7 @@ from crm_artifacts.services.follow_ups import (
     follow_up_ensure,
     follow_up_record,
     follow_ups_missing,
+    follow_ups_planned,
     follow_ups_record,
 )
 
@@ -110,6 +111,7 @@ __all__ = [
     "follow_up_ensure",
     "follow_up_record",
     "follow_ups_missing",
+    "follow_ups_planned",
     "follow_ups_record",
     "new_batch_id",
     "notes_propose",

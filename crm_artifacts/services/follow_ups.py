@@ -25,14 +25,11 @@ from tenancy.models import User
 APPLIED = (ProfileEditStatus.ACCEPTED, ProfileEditStatus.EDITED)
 
 
-def follow_ups_record(*, customer: Customer, artifacts: Iterable[Proposal]) -> int:
-    """Write the follow-ups of `customer`'s just-accepted artifacts; return how many.
-
-    Call it inside the decision's transaction, after locking the customer and
-    then the artifacts: the foreign-key checks at commit then only touch rows
-    this transaction already holds, and wait for nobody.
-    """
-    rows = [
+def follow_ups_planned(*, customer: Customer, artifacts: Iterable[Proposal]) -> list[FollowUp]:
+    """The follow-up tasks accepting `artifacts` creates, unsaved: the one rule for
+    which accept creates which task. The decision writes them (`follow_ups_record`)
+    and the review screens announce them before the click, from this same list."""
+    return [
         FollowUp(
             tenant_id=artifact.tenant_id,
             customer_id=customer.pk,
@@ -47,6 +44,16 @@ def follow_ups_record(*, customer: Customer, artifacts: Iterable[Proposal]) -> i
         and (workflow := WORKFLOWS.get(artifact.workflow_trigger))
         and (spec := workflow.follow_up)
     ]
+
+
+def follow_ups_record(*, customer: Customer, artifacts: Iterable[Proposal]) -> int:
+    """Write the follow-ups of `customer`'s just-accepted artifacts; return how many.
+
+    Call it inside the decision's transaction, after locking the customer and
+    then the artifacts: the foreign-key checks at commit then only touch rows
+    this transaction already holds, and wait for nobody.
+    """
+    rows = follow_ups_planned(customer=customer, artifacts=artifacts)
     # ON CONFLICT DO NOTHING on the unique (tenant, artifact, workflow): once.
     return len(FollowUp.objects.bulk_create(rows, ignore_conflicts=True)) if rows else 0
 
