@@ -139,7 +139,7 @@ def customer_overview(customer: Customer) -> Overview:
     )
     follow_ups = list(
         FollowUp.objects.filter(
-            tenant_id=customer.tenant_id, customer=customer, done=False
+            tenant_id=customer.tenant_id, customer=customer, done=False, dismissed=False
         ).order_by("due_on", "id")
     )
     _flag_stale(open_artifacts, customer.profile)

@@ -25,6 +25,13 @@ urlpatterns = [
     path("batches/<slug:batch_id>/confirm/", views.batch_confirm, name="batch-confirm"),
     path("batches/<slug:batch_id>/undo/", views.batch_undo, name="batch-undo"),
     path("nav/", views.nav_item, name="nav"),
+    path("follow-ups/<int:pk>/done/", views.follow_up_close, {"outcome": "done"}, "follow-up-done"),
+    path(
+        "follow-ups/<int:pk>/dismiss/",
+        views.follow_up_close,
+        {"outcome": "dismiss"},
+        "follow-up-dismiss",
+    ),
     path("api-tokens/", views.api_tokens, name="api-tokens"),
     path("api-tokens/<int:pk>/revoke/", views.api_token_revoke, name="api-token-revoke"),
     path("artifacts/<int:pk>/respond/", views.proposal_respond, name="respond"),

@@ -390,6 +390,26 @@ def batch_confirm(request: HttpRequest, batch_id: str) -> HttpResponse:
     return render(request, "crm_artifacts/batch_confirm.html", context)
 
 
+FOLLOW_UP_CLOSED = {
+    "done": "Marked done: “{title}”.",
+    "dismiss": "Dismissed: “{title}”.",
+}
+
+
+@login_required
+@require_POST
+def follow_up_close(request: HttpRequest, pk: int, outcome: str) -> HttpResponse:
+    """ "Done" / "Dismiss" on a follow-up task: its row for htmx, else back to the page."""
+    follow_up = services.follow_up_close(user=request.user, follow_up_id=pk, outcome=outcome)
+    message = FOLLOW_UP_CLOSED[outcome].format(title=follow_up.title)
+    if request.htmx:
+        context = {"follow_up": follow_up, "flash": message}
+        return render(request, "crm_artifacts/partials/follow_up.html", context)
+    messages.success(request, message)
+    default = reverse("crm:customer", args=[follow_up.customer_id]) + "#follow-ups"
+    return redirect(_next_url(request, default))
+
+
 @never_cache
 @require_GET
 def nav_item(request: HttpRequest) -> HttpResponse:

@@ -186,6 +186,8 @@ PAGES: dict[str, Page] = {
     "crm:batch-selected": Page(lambda a: {"batch_id": a.proposal.batch_id}, "bob"),
     "crm:batch-confirm": Page(lambda a: {"batch_id": a.proposal.batch_id}, "bob"),
     "crm:batch-undo": Page(lambda a: {"batch_id": a.proposal.batch_id}, "bob"),
+    "crm:follow-up-done": Page(lambda a: {"pk": a.follow_up.pk}, "bob"),
+    "crm:follow-up-dismiss": Page(lambda a: {"pk": a.follow_up.pk}, "bob"),
     "crm-api-customer-artifacts": Page(lambda a: {"customer_id": a.customer.pk}, "bob"),
     "crm-api-artifact": Page(lambda a: {"artifact_id": a.proposal.pk}, "bob"),
     "crm-api-customer-proposals": Page(lambda a: {"customer_id": a.customer.pk}, "bob"),

@@ -64,6 +64,8 @@ from crm_artifacts.services.errors import (
     StaleValues,
 )
 from crm_artifacts.services.follow_ups import (
+    FollowUpOutcome,
+    follow_up_close,
     follow_up_complete,
     follow_up_ensure,
     follow_up_record,
@@ -83,6 +85,7 @@ __all__ = [
     "Conflict",
     "CrmError",
     "Decision",
+    "FollowUpOutcome",
     "NotFound",
     "NotesOutcome",
     "ProfileEditInput",
@@ -107,6 +110,7 @@ __all__ = [
     "customer_create",
     "customer_set_profile_values",
     "customer_update",
+    "follow_up_close",
     "follow_up_complete",
     "follow_up_ensure",
     "follow_up_record",

@@ -23,6 +23,8 @@ ARTIFACT_NOT_FOUND = "Artifact not found"
 BATCH_NOT_FOUND = "Batch not found"
 NOT_ATTACHED_RM = "Only the customer's relationship manager can see and decide its proposals."
 RM_OTHER_TENANT = "The relationship manager must belong to the customer's organisation."
+FOLLOW_UP_NOT_FOUND = "Follow-up not found"
+FOLLOW_UP_CLOSED = "This follow-up was already {state}; nothing changed."
 FOLLOW_UP_NOT_YOURS = "Only the follow-up's RM or a tenant admin can mark it done."
 NO_CUSTOMER = "This proposal's customer no longer exists, so it cannot be decided."
 
