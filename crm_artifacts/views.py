@@ -223,9 +223,19 @@ def _decided_row(request: HttpRequest, proposal: Proposal, message: str) -> Http
     """The decided row, plus the profile card and the pending counts out of band."""
     customer = proposal.customer
     counts = selectors.pending_counts(customer=customer, batch_id=proposal.batch_id)
+    # The batch's confirm dialogs again (out of band): "Accept all" then lists what is left.
+    pending = selectors.batch_pending(customer=customer, batch_id=proposal.batch_id)
     proposal.ui_flash = message
     _annotate_row(proposal, errors={}, stale={}, edit_forms={})
-    context = {"artifact": proposal, "customer": customer, "counts": counts}
+    context = {
+        "artifact": proposal,
+        "customer": customer,
+        "counts": counts,
+        "batch_pending": pending,
+        "batch_follow_ups": services.follow_ups_planned(customer=customer, artifacts=pending),
+        # A revert in a decided batch: it has no dialogs on the page to refresh.
+        "refresh_dialogs": bool(pending) or not proposal.is_reverted,
+    }
     return trigger_client_event(render(request, ROW_TEMPLATE, context), CRM_CHANGED)
 
 
@@ -403,7 +413,7 @@ def follow_up_close(request: HttpRequest, pk: int, outcome: str) -> HttpResponse
     follow_up = services.follow_up_close(user=request.user, follow_up_id=pk, outcome=outcome)
     message = FOLLOW_UP_CLOSED[outcome].format(title=follow_up.title)
     if request.htmx:
-        context = {"follow_up": follow_up, "flash": message}
+        context = {"follow_up": follow_up, "follow_up_flash": message}
         return render(request, "crm_artifacts/partials/follow_up.html", context)
     messages.success(request, message)
     default = reverse("crm:customer", args=[follow_up.customer_id]) + "#follow-ups"

@@ -222,3 +222,40 @@ def test_the_pending_filters_work_without_javascript(
     expect(shown(page, "1 pending proposal matches these filters")).to_be_visible()
     assert "field=email" in page.url
     context.close()
+
+
+def test_the_confirm_dialog_follows_single_decisions_and_follow_ups_close_in_place(
+    page, live_server, login, bob, jane
+):
+    from crm_artifacts import services
+    from crm_artifacts.models import CreatorType
+    from tenancy.context import tenant_context
+
+    edits = [
+        services.ProfileEditInput(field_key="email", proposed_value="jane@new.example"),
+        services.ProfileEditInput(field_key="occupation", proposed_value="Pilot"),
+    ]
+    with tenant_context(jane.tenant_id):
+        batch = services.artifact_create_batch(
+            customer=jane,
+            edits=edits,
+            created_by_type=CreatorType.AGENT,
+            workflow_trigger="follow_up",
+        )
+    login(page, bob)
+    page.goto(f"{live_server.url}/crm/customers/{jane.pk}/")
+    expect(shown(page, "Accepting all also creates 2 follow-up tasks:").first).to_be_visible()
+    page.get_by_role("button", name="Accept Email").click()
+    expect(page.locator(f"#artifact-{batch[0].pk}")).to_have_class("proposal status-accepted")
+    page.get_by_role("link", name="Accept all in this batch").click()
+    dialog = page.get_by_role("dialog", name="Accept the whole batch?")
+    expect(dialog).to_contain_text("Accept all 1 pending proposal of this batch?")
+    expect(dialog).not_to_contain_text("jane@new.example")
+    dialog.get_by_role("button", name="Accept all").click()
+    expect(shown(page, "1 proposal(s) accepted and applied to the profile.")).to_be_visible()
+    follow_ups = page.locator("#follow-ups")
+    expect(follow_ups.locator(".follow-up")).to_have_count(2)
+    follow_ups.get_by_role("button", name="Done").first.click()
+    expect(follow_ups.locator(".follow-up.is-done")).to_have_count(1)
+    follow_ups.get_by_role("button", name="Dismiss").click()
+    expect(follow_ups.locator(".follow-up.is-dismissed")).to_have_count(1)
