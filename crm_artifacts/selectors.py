@@ -413,6 +413,22 @@ def batch_customer(*, user: User, batch_id: str) -> Customer:
     return first.customer
 
 
+@dataclass
+class BatchConfirmation:
+    """What "Accept all" / "Reject all" ask about: the batch's pending proposals and
+    the follow-up tasks accepting them creates."""
+
+    pending: list[Proposal]
+    follow_ups: list[FollowUp]
+
+
+def batch_confirmation(*, customer: Customer, batch_id: str) -> BatchConfirmation:
+    """The confirmation page's and dialogs' content (one query)."""
+    pending = batch_pending(customer=customer, batch_id=batch_id)
+    batch = _plan_follow_ups([Batch(batch_id, pending)], customer)[0]
+    return BatchConfirmation(pending=pending, follow_ups=batch.follow_ups)
+
+
 def batch_pending(*, customer: Customer, batch_id: str) -> list[Proposal]:
     """A batch's pending proposals, in the order made (the confirmation's list)."""
     return list(

@@ -224,17 +224,16 @@ def _decided_row(request: HttpRequest, proposal: Proposal, message: str) -> Http
     customer = proposal.customer
     counts = selectors.pending_counts(customer=customer, batch_id=proposal.batch_id)
     # The batch's confirm dialogs again (out of band): "Accept all" then lists what is left.
-    pending = selectors.batch_pending(customer=customer, batch_id=proposal.batch_id)
+    confirmation = selectors.batch_confirmation(customer=customer, batch_id=proposal.batch_id)
     proposal.ui_flash = message
     _annotate_row(proposal, errors={}, stale={}, edit_forms={})
     context = {
         "artifact": proposal,
         "customer": customer,
         "counts": counts,
-        "batch_pending": pending,
-        "batch_follow_ups": services.follow_ups_planned(customer=customer, artifacts=pending),
+        "confirmation": confirmation,
         # A revert in a decided batch: it has no dialogs on the page to refresh.
-        "refresh_dialogs": bool(pending) or not proposal.is_reverted,
+        "refresh_dialogs": bool(confirmation.pending) or not proposal.is_reverted,
     }
     return trigger_client_event(render(request, ROW_TEMPLATE, context), CRM_CHANGED)
 
@@ -389,13 +388,13 @@ def batch_confirm(request: HttpRequest, batch_id: str) -> HttpResponse:
     if decision not in Decision.BATCH:
         decision = Decision.ACCEPT
     customer = selectors.batch_customer(user=request.user, batch_id=batch_id)
-    pending = selectors.batch_pending(customer=customer, batch_id=batch_id)
+    confirmation = selectors.batch_confirmation(customer=customer, batch_id=batch_id)
     context = {
         "customer": customer,
         "batch_id": batch_id,
         "decision": decision,
-        "pending": pending,
-        "follow_ups": services.follow_ups_planned(customer=customer, artifacts=pending),
+        "pending": confirmation.pending,
+        "follow_ups": confirmation.follow_ups,
     }
     return render(request, "crm_artifacts/batch_confirm.html", context)
 
