@@ -6,7 +6,9 @@ from typing import Any
 
 from django import forms
 
-from crm_artifacts.models import ApiTokenScope, Proposal
+from crm_artifacts.fields import PROFILE_FIELDS
+from crm_artifacts.models import ApiTokenScope, Confidence, Proposal
+from crm_artifacts.selectors import PendingAge, PendingFilters, PendingSort
 from crm_artifacts.services import NOTES_MAX_LENGTH
 from crm_artifacts.workflows import WORKFLOW_CHOICES
 
@@ -74,3 +76,41 @@ class ResponseForm(forms.Form):
     response = forms.CharField(
         label="Note to the agent", max_length=1000, widget=forms.Textarea(attrs={"rows": 2})
     )
+
+
+class PendingFiltersForm(forms.Form):
+    """The all-pending screen's GET parameters. A value that does not parse is left
+    out of the filter (and said so next to its field): a hand-edited URL never fails."""
+
+    # Validated as an id (a customer not the RM's simply matches nothing); the select's
+    # options are the screen's customers, given after the read (`offer_customers`).
+    customer = forms.IntegerField(required=False, min_value=1, widget=forms.Select)
+    field = forms.ChoiceField(
+        required=False, choices=[("", "Any field"), *((f.key, f.label) for f in PROFILE_FIELDS)]
+    )
+    confidence = forms.ChoiceField(
+        required=False,
+        choices=[("", "Any confidence"), *((c, c.capitalize()) for c in Confidence.ALL)],
+    )
+    age = forms.ChoiceField(required=False, choices=[("", "Any age"), *PendingAge.CHOICES])
+    sort = forms.ChoiceField(required=False, choices=PendingSort.CHOICES)
+
+    def __init__(self, data: Any) -> None:
+        super().__init__(data, auto_id="filter-%s")
+
+    def offer_customers(self, customers: list[Any]) -> None:
+        self.fields["customer"].widget.choices = [
+            ("", "Every customer"),
+            *((str(c.pk), c.name) for c in customers),
+        ]
+
+    def filters(self) -> PendingFilters:
+        self.is_valid()
+        data = self.cleaned_data
+        return PendingFilters(
+            customer=data.get("customer"),
+            field=data.get("field") or "",
+            confidence=data.get("confidence") or "",
+            age=data.get("age") or "",
+            sort=data.get("sort") or PendingSort.CUSTOMER,
+        )

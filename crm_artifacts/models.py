@@ -288,6 +288,9 @@ class FollowUp(TenantModel):
     title = models.CharField(max_length=300)
     due_on = models.DateField()
     done = models.BooleanField(default=False)
+    # Closed without doing it ("Dismiss"); open means neither done nor dismissed.
+    # A database default too: the load generator inserts follow-ups with raw SQL.
+    dismissed = models.BooleanField(default=False, db_default=False)
 
     class Meta:
         ordering = ["due_on", "id"]
@@ -304,6 +307,10 @@ class FollowUp(TenantModel):
 
     def __str__(self) -> str:
         return self.title
+
+    @property
+    def is_open(self) -> bool:
+        return not (self.done or self.dismissed)
 
 
 class TenantEvent(pghistory.models.Event, TenantModel):

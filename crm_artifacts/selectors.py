@@ -7,6 +7,7 @@ Every list is backed by an index that leads with the tenant (see models.py).
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
@@ -14,14 +15,17 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db.models import (
     Aggregate,
+    Case,
     Count,
     DurationField,
     ExpressionWrapper,
     F,
+    IntegerField,
     Min,
     Q,
     QuerySet,
     Value,
+    When,
 )
 from django.db.models.fields.json import KT
 from django.db.models.functions import Coalesce, Lower, NullIf, Trim, TruncWeek
@@ -62,6 +66,8 @@ PENDING = Q(artifacts__status=ProfileEditStatus.PENDING)
 class Batch:
     batch_id: str
     artifacts: list[Proposal] = field(default_factory=list)
+    # What accepting the pending ones also does (`_plan_follow_ups`), shown before the click.
+    follow_ups: list[FollowUp] = field(default_factory=list)
 
     @property
     def created_at(self):
@@ -87,6 +93,16 @@ def _batches(artifacts: list[Proposal]) -> list[Batch]:
     for artifact in sorted(artifacts, key=lambda a: a.pk):
         batches.setdefault(artifact.batch_id, Batch(artifact.batch_id)).artifacts.append(artifact)
     return sorted(batches.values(), key=lambda b: b.artifacts[0].pk, reverse=True)
+
+
+def _plan_follow_ups(batches: list[Batch], customer: Customer) -> list[Batch]:
+    """Give each batch the follow-up tasks accepting its pending proposals creates:
+    computed by the code the decision writes them with (no query)."""
+    from crm_artifacts.services.follow_ups import follow_ups_planned
+
+    for batch in batches:
+        batch.follow_ups = follow_ups_planned(customer=customer, artifacts=batch.pending)
+    return batches
 
 
 def customers_of(user: User) -> QuerySet[Customer]:
@@ -138,12 +154,12 @@ def customer_overview(customer: Customer) -> Overview:
     )
     follow_ups = list(
         FollowUp.objects.filter(
-            tenant_id=customer.tenant_id, customer=customer, done=False
+            tenant_id=customer.tenant_id, customer=customer, done=False, dismissed=False
         ).order_by("due_on", "id")
     )
     _flag_stale(open_artifacts, customer.profile)
     return Overview(
-        pending_batches=_batches(open_artifacts),
+        pending_batches=_plan_follow_ups(_batches(open_artifacts), customer),
         history=history[:HISTORY_LIMIT],
         history_truncated=len(history) > HISTORY_LIMIT,
         follow_ups=follow_ups,
@@ -157,21 +173,125 @@ class CustomerProposals:
     batches: list[Batch]
 
 
-def pending_proposals(user: User) -> list[CustomerProposals]:
-    """The RM's pending proposals grouped by customer, with counts (two queries)."""
-    customers = list(customers_of(user).filter(pending_count__gt=0))
-    artifacts = list(
-        Proposal.objects.for_rm(user).pending().order_by("customer_id", "id")[:PENDING_LIMIT]
+class PendingAge:
+    TODAY = "today"
+    WEEK = "week"  # the last 7 days
+    OLDER = "older"  # more than 7 days ago
+    CHOICES = ((TODAY, "Today"), (WEEK, "Last 7 days"), (OLDER, "Older than 7 days"))
+
+
+class PendingSort:
+    CUSTOMER = ""  # by customer name, newest batch first: the screen's first order
+    OLDEST = "oldest"
+    NEWEST = "newest"
+    CONFIDENCE = "confidence"  # high first, then the oldest
+    CHOICES = (
+        (CUSTOMER, "By customer"),
+        (OLDEST, "Oldest first"),
+        (NEWEST, "Newest first"),
+        (CONFIDENCE, "Highest confidence first"),
     )
+
+
+@dataclass(frozen=True)
+class PendingFilters:
+    """What /crm/proposals/ shows: every field optional (empty: no filter)."""
+
+    customer: int | None = None
+    field: str = ""
+    confidence: str = ""
+    age: str = ""
+    sort: str = PendingSort.CUSTOMER
+
+    @property
+    def filtered(self) -> bool:
+        return bool(self.customer or self.field or self.confidence or self.age)
+
+
+# A proposal without a confidence sorts after "low".
+CONFIDENCE_RANK = Case(
+    When(payload__confidence="high", then=Value(0)),
+    When(payload__confidence="medium", then=Value(1)),
+    When(payload__confidence="low", then=Value(2)),
+    default=Value(3),
+    output_field=IntegerField(),
+)
+
+
+def pending_queryset(user: User, filters: PendingFilters) -> QuerySet[Proposal]:
+    """The RM's pending proposals matching `filters`, in their order (read through the
+    (tenant, status) and (tenant, customer, status, created_at) indexes)."""
+    qs = Proposal.objects.for_rm(user).pending()
+    if filters.customer:
+        qs = qs.filter(customer_id=filters.customer)
+    if filters.field:
+        qs = qs.filter(payload__field_key=filters.field)
+    if filters.confidence:
+        qs = qs.filter(payload__confidence=filters.confidence)
+    now = timezone.now()
+    week_ago = now - dt.timedelta(days=7)
+    if filters.age == PendingAge.TODAY:
+        start = timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)
+        qs = qs.filter(created_at__gte=start)
+    elif filters.age == PendingAge.WEEK:
+        qs = qs.filter(created_at__gte=week_ago)
+    elif filters.age == PendingAge.OLDER:
+        qs = qs.filter(created_at__lt=week_ago)
+    order = {
+        PendingSort.OLDEST: ("created_at", "id"),
+        PendingSort.NEWEST: ("-created_at", "-id"),
+        PendingSort.CONFIDENCE: (CONFIDENCE_RANK, "created_at", "id"),
+    }.get(filters.sort, ("customer_id", "id"))
+    return qs.order_by(*order)
+
+
+def _in_order(artifacts: list[Proposal]) -> list[Batch]:
+    """Group sorted artifacts by batch, keeping the order they come in."""
+    batches: dict[str, Batch] = {}
+    for artifact in artifacts:
+        batches.setdefault(artifact.batch_id, Batch(artifact.batch_id)).artifacts.append(artifact)
+    return list(batches.values())
+
+
+@dataclass
+class PendingScreen:
+    groups: list[CustomerProposals]
+    customers: list[Customer]  # every customer with something pending, for the filter
+
+    @property
+    def total(self) -> int:
+        return sum(g.pending_count for g in self.groups)
+
+
+def pending_screen(user: User, filters: PendingFilters | None = None) -> PendingScreen:
+    """The RM's pending proposals grouped by customer, with counts (two queries).
+
+    Unfiltered and unsorted: customers by name, each one's batches newest first.
+    Sorted: customers and batches in the order of their first proposal in the sort.
+    Filtered: only the matching proposals, counted; customers with none left out.
+    """
+    filters = filters or PendingFilters()
+    customers = {c.pk: c for c in customers_of(user).filter(pending_count__gt=0)}
+    artifacts = list(pending_queryset(user, filters)[:PENDING_LIMIT])
     by_customer: dict[int, list[Proposal]] = {}
     for artifact in artifacts:
-        by_customer.setdefault(artifact.customer_id, []).append(artifact)
-    for c in customers:
-        _flag_stale(by_customer.get(c.pk, []), c.profile)
-    return [
-        CustomerProposals(c, c.pending_count, _batches(by_customer.get(c.pk, [])))
-        for c in customers
-    ]
+        if artifact.customer_id in customers:  # (a customer reassigned in between)
+            by_customer.setdefault(artifact.customer_id, []).append(artifact)
+    in_sort = filters.sort != PendingSort.CUSTOMER
+    order = list(by_customer) if in_sort else [pk for pk in customers if pk in by_customer]
+    groups = []
+    for pk in order:
+        customer, mine = customers[pk], by_customer[pk]
+        _flag_stale(mine, customer.profile)
+        count = len(mine) if filters.filtered else customer.pending_count
+        batches = _in_order(mine) if in_sort else _batches(mine)
+        groups.append(CustomerProposals(customer, count, _plan_follow_ups(batches, customer)))
+    return PendingScreen(groups=groups, customers=list(customers.values()))
+
+
+def pending_proposals(user: User) -> list[CustomerProposals]:
+    """The all-pending screen's groups, unfiltered (the benchmark's reading)."""
+    return pending_screen(user).groups
 
 
 HISTORY_EVENTS = 200
@@ -306,6 +426,22 @@ def batch_customer(*, user: User, batch_id: str) -> Customer:
     if first.customer is None:
         raise NotFound(CUSTOMER_NOT_FOUND)
     return first.customer
+
+
+@dataclass
+class BatchConfirmation:
+    """What "Accept all" / "Reject all" ask about: the batch's pending proposals and
+    the follow-up tasks accepting them creates."""
+
+    pending: list[Proposal]
+    follow_ups: list[FollowUp]
+
+
+def batch_confirmation(*, customer: Customer, batch_id: str) -> BatchConfirmation:
+    """The confirmation page's and dialogs' content (one query)."""
+    pending = batch_pending(customer=customer, batch_id=batch_id)
+    batch = _plan_follow_ups([Batch(batch_id, pending)], customer)[0]
+    return BatchConfirmation(pending=pending, follow_ups=batch.follow_ups)
 
 
 def batch_pending(*, customer: Customer, batch_id: str) -> list[Proposal]:

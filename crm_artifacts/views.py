@@ -14,7 +14,9 @@ Meeting-note results (nudges) are rendered once, never stored.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -35,6 +37,7 @@ from crm_artifacts.forms import (
     ApiTokenForm,
     EditValueForm,
     NotesForm,
+    PendingFiltersForm,
     ResponseForm,
     edit_prefix_for,
 )
@@ -52,6 +55,7 @@ BATCH_REJECTED = "{count} proposal(s) rejected."
 # A second click (another tab, a double submit) finds the batch already decided.
 BATCH_ALREADY_DECIDED = "Nothing left to decide: every proposal in this batch was already decided."
 NOTHING_SELECTED = "Tick the proposals to decide first."
+UNDONE = "{count} proposal(s) undone: the profile has its previous values again."
 TOKEN_REVOKED = "The token “{name}” is revoked: requests with it now answer 401."
 RESPONDED = "Your note on {field} is saved; the agent reads it with the decision."
 NOTES_BATCH = "{count} proposal(s) from these notes are waiting for your decision."
@@ -148,7 +152,8 @@ def customer_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def customer_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    return _overview(request, selectors.get_customer(user=request.user, customer_id=pk))
+    customer = selectors.get_customer(user=request.user, customer_id=pk)
+    return _overview(request, customer, undo=UndoOffer.from_query(request))
 
 
 @outside_request_transaction
@@ -219,9 +224,18 @@ def _decided_row(request: HttpRequest, proposal: Proposal, message: str) -> Http
     """The decided row, plus the profile card and the pending counts out of band."""
     customer = proposal.customer
     counts = selectors.pending_counts(customer=customer, batch_id=proposal.batch_id)
+    # The batch's confirm dialogs again (out of band): "Accept all" then lists what is left.
+    confirmation = selectors.batch_confirmation(customer=customer, batch_id=proposal.batch_id)
     proposal.ui_flash = message
     _annotate_row(proposal, errors={}, stale={}, edit_forms={})
-    context = {"artifact": proposal, "customer": customer, "counts": counts}
+    context = {
+        "artifact": proposal,
+        "customer": customer,
+        "counts": counts,
+        "confirmation": confirmation,
+        # A revert in a decided batch: it has no dialogs on the page to refresh.
+        "refresh_dialogs": bool(confirmation.pending) or not proposal.is_reverted,
+    }
     return trigger_client_event(render(request, ROW_TEMPLATE, context), CRM_CHANGED)
 
 
@@ -292,12 +306,75 @@ def batch_decision(
     )
     if not outcome.count:
         raise Conflict(BATCH_ALREADY_DECIDED)
-    done = BATCH_ACCEPTED if decision == Decision.ACCEPT else BATCH_REJECTED
-    message = done.format(count=outcome.count)
+    accepted = decision == Decision.ACCEPT
+    message = (BATCH_ACCEPTED if accepted else BATCH_REJECTED).format(count=outcome.count)
+    # Accepts can be undone (reverted); a rejection changed nothing and stays decided.
+    undo = UndoOffer(batch_id, [p.pk for p in outcome.proposals]) if accepted else None
     if request.htmx:
-        response = _overview(request, outcome.customer, flash=message)
+        response = _overview(request, outcome.customer, flash=message, undo=undo)
         return trigger_client_event(response, CRM_CHANGED)
     messages.success(request, message)
+    default = reverse("crm:customer", args=[outcome.customer.pk]) + f"#batch-{batch_id}"
+    return redirect(_with_undo(_next_url(request, default), undo))
+
+
+@dataclass
+class UndoOffer:
+    """The "Undo" form shown after a batch accept: the batch and the ids it decided.
+
+    Only a form: the ids it posts are checked again by the service.
+    """
+
+    batch_id: str
+    ids: list[int]
+
+    @classmethod
+    def from_query(cls, request: HttpRequest) -> UndoOffer | None:
+        """The offer a no-JavaScript redirect carries in its URL (see `_with_undo`)."""
+        batch_id = request.GET.get("undo", "")
+        ids = [int(pk) for pk in request.GET.getlist("ids") if pk.isdigit()]
+        return cls(batch_id, ids) if batch_id and ids else None
+
+
+def _with_undo(url: str, undo: UndoOffer | None) -> str:
+    """`url` with the undo offer in its query, before any #fragment."""
+    if undo is None:
+        return url
+    base, hash_, fragment = url.partition("#")
+    query = urlencode({"undo": undo.batch_id, "ids": undo.ids}, doseq=True)
+    return f"{base}{'&' if '?' in base else '?'}{query}{hash_}{fragment}"
+
+
+def _undo_refusal(batch_id: str):
+    """A refused undo (ids not of this decision, nothing left to undo) above the review."""
+
+    def render_refusal(request: HttpRequest, error: DomainError | ValidationError) -> HttpResponse:
+        customer = selectors.batch_customer(user=request.user, batch_id=batch_id)
+        message = error.messages[0] if isinstance(error, ValidationError) else error.message
+        return _overview(request, customer, refusal=message)
+
+    return render_refusal
+
+
+@login_required
+@require_POST
+def batch_undo(request: HttpRequest, batch_id: str) -> HttpResponse:
+    """Undo a batch accept: revert each proposal it decided (the posted ids, checked by
+    the service); a field changed since is refused on its own, the others are undone."""
+    show_refusals_with(request, _undo_refusal(batch_id))
+    outcome = services.proposal_undo_batch(
+        user=request.user, batch_id=batch_id, proposal_ids=request.POST.getlist("ids")
+    )
+    refusals = [message for _, message in outcome.refused]
+    if not outcome.reverted:
+        raise Conflict(" ".join(refusals))
+    message = UNDONE.format(count=len(outcome.reverted))
+    if request.htmx:
+        response = _overview(request, outcome.customer, flash=message, refusals=refusals)
+        return trigger_client_event(response, CRM_CHANGED)
+    messages.success(request, message)
+    for refusal in refusals:
+        messages.warning(request, refusal)
     default = reverse("crm:customer", args=[outcome.customer.pk]) + f"#batch-{batch_id}"
     return redirect(_next_url(request, default))
 
@@ -312,9 +389,35 @@ def batch_confirm(request: HttpRequest, batch_id: str) -> HttpResponse:
     if decision not in Decision.BATCH:
         decision = Decision.ACCEPT
     customer = selectors.batch_customer(user=request.user, batch_id=batch_id)
-    pending = selectors.batch_pending(customer=customer, batch_id=batch_id)
-    context = {"customer": customer, "batch_id": batch_id, "decision": decision, "pending": pending}
+    confirmation = selectors.batch_confirmation(customer=customer, batch_id=batch_id)
+    context = {
+        "customer": customer,
+        "batch_id": batch_id,
+        "decision": decision,
+        "pending": confirmation.pending,
+        "follow_ups": confirmation.follow_ups,
+    }
     return render(request, "crm_artifacts/batch_confirm.html", context)
+
+
+FOLLOW_UP_CLOSED = {
+    "done": "Marked done: “{title}”.",
+    "dismiss": "Dismissed: “{title}”.",
+}
+
+
+@login_required
+@require_POST
+def follow_up_close(request: HttpRequest, pk: int, outcome: str) -> HttpResponse:
+    """ "Done" / "Dismiss" on a follow-up task: its row for htmx, else back to the page."""
+    follow_up = services.follow_up_close(user=request.user, follow_up_id=pk, outcome=outcome)
+    message = FOLLOW_UP_CLOSED[outcome].format(title=follow_up.title)
+    if request.htmx:
+        context = {"follow_up": follow_up, "follow_up_flash": message}
+        return render(request, "crm_artifacts/partials/follow_up.html", context)
+    messages.success(request, message)
+    default = reverse("crm:customer", args=[follow_up.customer_id]) + "#follow-ups"
+    return redirect(_next_url(request, default))
 
 
 @never_cache
@@ -334,12 +437,22 @@ def nav_item(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def proposals(request: HttpRequest) -> HttpResponse:
-    groups = selectors.pending_proposals(request.user)
-    return render(
-        request,
-        "crm_artifacts/proposals.html",
-        {"groups": groups, "total": sum(g.pending_count for g in groups)},
-    )
+    """All pending proposals, filtered and sorted by the GET form (state in the URL);
+    htmx swaps just the results when a filter changes."""
+    form = PendingFiltersForm(request.GET)
+    filters = form.filters()
+    screen = selectors.pending_screen(request.user, filters)
+    form.offer_customers(screen.customers)
+    context = {
+        "screen": screen,
+        "groups": screen.groups,
+        "total": screen.total,
+        "form": form,
+        "filters": filters,
+        "undo": UndoOffer.from_query(request),
+    }
+    template = "crm_artifacts/proposals.html"
+    return render(request, template + "#results" if request.htmx else template, context)
 
 
 # --- API tokens (tenant admins) and responses to agents -------------------------------

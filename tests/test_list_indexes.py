@@ -13,7 +13,7 @@ from django.db import connection
 from django.db.models import Q
 
 from crm_artifacts.models import Customer, Proposal
-from crm_artifacts.selectors import customers_of, insights
+from crm_artifacts.selectors import PendingFilters, customers_of, insights, pending_queryset
 from messaging.models import SkillMessage
 from portfolio.models import WorkArtifact
 from portfolio.selectors import SORT_CHOICES, artifact_list_queryset
@@ -84,6 +84,15 @@ def test_crm_customer_list_overview_and_proposals_use_indexes(bob, in_tenant):
             "crm_artifacts_artifact",
         )
         assert_uses_index(Customer.objects.of_rm(bob), "crm_artifacts_customer")
+        # The all-pending screen, with each filter and sort (issue 13 §2).
+        for filters in [
+            PendingFilters(customer=1),
+            PendingFilters(field="email", sort="confidence"),
+            PendingFilters(confidence="high", sort="newest"),
+            PendingFilters(age="today", sort="oldest"),
+            PendingFilters(customer=1, field="email", confidence="low", age="older"),
+        ]:
+            assert_uses_index(pending_queryset(bob, filters), "crm_artifacts_artifact")
 
 
 def test_portfolio_and_skills_lists_use_indexes(alice, in_tenant):

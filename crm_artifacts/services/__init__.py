@@ -41,6 +41,7 @@ from crm_artifacts.services.decisions import (
     UNSET,
     BatchOutcome,
     Decision,
+    UndoOutcome,
     artifact_accept,
     artifact_accept_with_edits,
     artifact_reject,
@@ -49,6 +50,7 @@ from crm_artifacts.services.decisions import (
     batch_reject,
     proposal_decide,
     proposal_decide_batch,
+    proposal_undo_batch,
     stale_values,
 )
 from crm_artifacts.services.errors import *  # noqa: F403 (the messages tests import)
@@ -62,10 +64,13 @@ from crm_artifacts.services.errors import (
     StaleValues,
 )
 from crm_artifacts.services.follow_ups import (
+    FollowUpOutcome,
+    follow_up_close,
     follow_up_complete,
     follow_up_ensure,
     follow_up_record,
     follow_ups_missing,
+    follow_ups_planned,
     follow_ups_record,
 )
 
@@ -80,12 +85,14 @@ __all__ = [
     "Conflict",
     "CrmError",
     "Decision",
+    "FollowUpOutcome",
     "NotFound",
     "NotesOutcome",
     "ProfileEditInput",
     "StaleBatch",
     "StaleProposal",
     "StaleValues",
+    "UndoOutcome",
     "agent_customer",
     "agent_proposals",
     "agent_propose",
@@ -103,10 +110,12 @@ __all__ = [
     "customer_create",
     "customer_set_profile_values",
     "customer_update",
+    "follow_up_close",
     "follow_up_complete",
     "follow_up_ensure",
     "follow_up_record",
     "follow_ups_missing",
+    "follow_ups_planned",
     "follow_ups_record",
     "new_batch_id",
     "notes_propose",
@@ -114,6 +123,7 @@ __all__ = [
     "proposal_decide",
     "proposal_decide_batch",
     "proposal_respond",
+    "proposal_undo_batch",
     "stale_values",
 ]
 

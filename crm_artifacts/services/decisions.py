@@ -46,7 +46,7 @@ from django.db import transaction
 from django.db.models import Case, Subquery, When
 from django.utils import timezone
 
-from config.errors import Conflict, NotAllowed, NotFound
+from config.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from crm_artifacts.fields import get_field
 from crm_artifacts.history import Source, record_source
 from crm_artifacts.models import Customer, ProfileEditStatus, Proposal
@@ -62,9 +62,11 @@ from crm_artifacts.services.errors import (
     NO_CUSTOMER,
     NOT_ATTACHED_RM,
     NOT_REVERTIBLE,
+    NOTHING_TO_UNDO,
     REASON_ONLY_WHEN_REJECTING,
     REASON_TOO_LONG,
     REVERT_CHANGED_SINCE,
+    UNDO_NOT_THIS_DECISION,
     AlreadyDecided,
     StaleBatch,
     StaleProposal,
@@ -409,6 +411,53 @@ def proposal_decide_batch(
                 _write_profile(locked, changes, now)
                 follow_ups_record(customer=locked, artifacts=mine)
         _enqueue_workflows(user.tenant_id, pending)
+    return outcome
+
+
+@dataclass
+class UndoOutcome:
+    """What undoing a batch accept did: the proposals reverted, and each refusal
+    (the proposal and why: its field changed since, or it was reverted already)."""
+
+    customer: Customer | None
+    reverted: list[Proposal] = field(default_factory=list)
+    refused: list[tuple[int, str]] = field(default_factory=list)
+
+
+def proposal_undo_batch(
+    *, user: User, batch_id: str, proposal_ids: Iterable[object]
+) -> UndoOutcome:
+    """Undo "Accept selected / all": revert each of `proposal_ids`, one by one.
+
+    The ids come back from the page, so they are checked first: all of this
+    batch, applied, and decided by `user` (the RM is checked again by each
+    revert). Each revert is `proposal_decide(decision=REVERT)` in its own
+    savepoint: a new recorded change, refused for a field changed since while
+    the others are still undone. Rejections have no undo: a rejection changed
+    nothing in the profile and stays on record as decided (module docstring).
+    """
+    ids = sorted({pk for p in proposal_ids if (pk := parse_id(p))})
+    if not ids:
+        raise InvalidInput(NOTHING_TO_UNDO)
+    _batch_customer_ids(user=user, batch_id=batch_id)  # 404 / 403 before reading more
+    decided = Proposal.objects.filter(
+        tenant_id=user.tenant_id,
+        batch_id=batch_id,
+        pk__in=ids,
+        decided_by=user,
+        status__in=APPLIED,
+    )
+    if decided.count() != len(ids):
+        raise InvalidInput(UNDO_NOT_THIS_DECISION)
+    outcome = UndoOutcome(customer=None)
+    for pk in ids:
+        try:
+            reverted = proposal_decide(user=user, proposal_id=pk, decision=Decision.REVERT)
+        except Conflict as error:  # changed since, reverted already: the others go on
+            outcome.refused.append((pk, error.message))
+            continue
+        outcome.reverted.append(reverted)
+        outcome.customer = reverted.customer
     return outcome
 
 

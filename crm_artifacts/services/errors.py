@@ -23,6 +23,8 @@ ARTIFACT_NOT_FOUND = "Artifact not found"
 BATCH_NOT_FOUND = "Batch not found"
 NOT_ATTACHED_RM = "Only the customer's relationship manager can see and decide its proposals."
 RM_OTHER_TENANT = "The relationship manager must belong to the customer's organisation."
+FOLLOW_UP_NOT_FOUND = "Follow-up not found"
+FOLLOW_UP_CLOSED = "This follow-up was already {state}; nothing changed."
 FOLLOW_UP_NOT_YOURS = "Only the follow-up's RM or a tenant admin can mark it done."
 NO_CUSTOMER = "This proposal's customer no longer exists, so it cannot be decided."
 
@@ -45,6 +47,10 @@ INVALID_DECISION = "Invalid status. Must be one of: " + ", ".join(ProfileEditSta
 INVALID_STATUS_FILTER = "Invalid status. Must be one of: " + ", ".join(ProfileEditStatus.ALL)
 EDITED_VALUE_REQUIRED = "Give the value to accept instead of the proposed one."
 EDITED_VALUE_ONLY_WHEN_EDITING = "An edited value only goes with the status “edited”."
+NOTHING_TO_UNDO = "Nothing to undo: no proposal was given."
+UNDO_NOT_THIS_DECISION = (
+    "Only the proposals of this batch that you accepted can be undone here; nothing was changed."
+)
 
 UNKNOWN_ARTIFACT_TYPE = "Unknown artifact type."
 UNKNOWN_CREATOR_TYPE = "The creator type must be one of: agent, admin, system."

@@ -17,22 +17,26 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Exists, OuterRef, QuerySet
 
+from config.errors import Conflict, NotAllowed, NotFound
 from crm_artifacts.models import Customer, FollowUp, ProfileEditStatus, Proposal
-from crm_artifacts.services.errors import FOLLOW_UP_NOT_YOURS
+from crm_artifacts.services.access import parse_id
+from crm_artifacts.services.errors import (
+    FOLLOW_UP_CLOSED,
+    FOLLOW_UP_NOT_FOUND,
+    FOLLOW_UP_NOT_YOURS,
+    NOT_ATTACHED_RM,
+)
 from crm_artifacts.workflows import WORKFLOWS
 from tenancy.models import User
 
 APPLIED = (ProfileEditStatus.ACCEPTED, ProfileEditStatus.EDITED)
 
 
-def follow_ups_record(*, customer: Customer, artifacts: Iterable[Proposal]) -> int:
-    """Write the follow-ups of `customer`'s just-accepted artifacts; return how many.
-
-    Call it inside the decision's transaction, after locking the customer and
-    then the artifacts: the foreign-key checks at commit then only touch rows
-    this transaction already holds, and wait for nobody.
-    """
-    rows = [
+def follow_ups_planned(*, customer: Customer, artifacts: Iterable[Proposal]) -> list[FollowUp]:
+    """The follow-up tasks accepting `artifacts` creates, unsaved: the one rule for
+    which accept creates which task. The decision writes them (`follow_ups_record`)
+    and the review screens announce them before the click, from this same list."""
+    return [
         FollowUp(
             tenant_id=artifact.tenant_id,
             customer_id=customer.pk,
@@ -47,6 +51,16 @@ def follow_ups_record(*, customer: Customer, artifacts: Iterable[Proposal]) -> i
         and (workflow := WORKFLOWS.get(artifact.workflow_trigger))
         and (spec := workflow.follow_up)
     ]
+
+
+def follow_ups_record(*, customer: Customer, artifacts: Iterable[Proposal]) -> int:
+    """Write the follow-ups of `customer`'s just-accepted artifacts; return how many.
+
+    Call it inside the decision's transaction, after locking the customer and
+    then the artifacts: the foreign-key checks at commit then only touch rows
+    this transaction already holds, and wait for nobody.
+    """
+    rows = follow_ups_planned(customer=customer, artifacts=artifacts)
     # ON CONFLICT DO NOTHING on the unique (tenant, artifact, workflow): once.
     return len(FollowUp.objects.bulk_create(rows, ignore_conflicts=True)) if rows else 0
 
@@ -121,4 +135,39 @@ def follow_up_complete(*, follow_up: FollowUp, user: User) -> FollowUp:
         raise PermissionDenied(FOLLOW_UP_NOT_YOURS)
     FollowUp.objects.filter(pk=follow_up.pk).update(done=True)
     follow_up.done = True
+    return follow_up
+
+
+class FollowUpOutcome:
+    DONE = "done"
+    DISMISS = "dismiss"
+    ALL = (DONE, DISMISS)
+
+
+def follow_up_close(*, user: User, follow_up_id: object, outcome: str) -> FollowUp:
+    """The RM marks an open follow-up done, or dismisses it, once.
+
+    Only the customer's RM (403 for others in the tenant, 404 across). One
+    conditional UPDATE (`WHERE` still open): of two clicks racing, one closes
+    it and the other is told it was already closed (409), whatever it asked.
+    """
+    if outcome not in FollowUpOutcome.ALL:
+        raise NotFound(FOLLOW_UP_NOT_FOUND)  # the URL names the outcome
+    pk = parse_id(follow_up_id)
+    follow_up = (
+        FollowUp.objects.filter(tenant_id=user.tenant_id, pk=pk).select_related("customer").first()
+        if pk is not None
+        else None
+    )
+    if follow_up is None:
+        raise NotFound(FOLLOW_UP_NOT_FOUND)
+    if follow_up.customer.rm_id != user.pk:
+        raise NotAllowed(NOT_ATTACHED_RM)
+    change = {"done": True} if outcome == FollowUpOutcome.DONE else {"dismissed": True}
+    closed = FollowUp.objects.filter(pk=follow_up.pk, done=False, dismissed=False).update(**change)
+    if closed != 1:
+        current = FollowUp.objects.get(pk=follow_up.pk)
+        raise Conflict(FOLLOW_UP_CLOSED.format(state="done" if current.done else "dismissed"))
+    for name, value in change.items():
+        setattr(follow_up, name, value)
     return follow_up

@@ -162,3 +162,17 @@ def test_the_nav_count_is_one_query_whatever_the_size(bob_client, customer, make
     for n in range(3):
         make_batch(customer, employer=f"Firm {n}")
     assert crm_queries() == 1
+
+
+def test_a_single_decision_refreshes_the_batchs_confirm_dialogs_out_of_band(
+    bob_client, customer, batch
+):
+    page = bob_client.get(f"/crm/customers/{customer.pk}/")
+    assert "Accept all 3 pending proposals of this batch?" in page.text
+    row = bob_client.post(f"/crm/artifacts/{batch[0].pk}/accept/", **HTMX)
+    assert row.status_code == 200
+    assert f'<dialog id="confirm-accept-{batch[0].batch_id}"' in row.text
+    assert row.text.count('hx-swap-oob="true"') >= 4  # card, counts and the two dialogs
+    assert "Accept all 2 pending proposals of this batch?" in row.text
+    assert "Reject all 2 pending proposals of this batch?" in row.text
+    assert escape("Email:") not in row.text.split("<dialog", 1)[1]  # the decided one is gone

@@ -106,6 +106,10 @@ def test_decisions_work_without_javascript(browser, live_server, bob, jane):
     page.get_by_role("button", name="Accept all").click()
     expect(shown(page, "4 proposal(s) accepted and applied to the profile.")).to_be_visible()
     expect(page.locator('dd[data-field="employer"]')).to_have_text("Initech")
+    # Undo comes back in the redirect, and reverts the four.
+    page.get_by_role("button", name="Undo accepting 4 proposals").click()
+    expect(shown(page, "4 proposal(s) undone")).to_be_visible()
+    expect(page.locator('dd[data-field="email"]')).to_have_text("jane@old.example")
     context.close()
 
 
@@ -158,3 +162,100 @@ def test_accept_all_asks_in_a_dialog_first(page, live_server, login, bob, jane, 
     dialog.get_by_role("button", name="Accept all").click()
     expect(shown(page, "2 proposal(s) accepted and applied to the profile.")).to_be_visible()
     expect(page.locator('dd[data-field="occupation"]')).to_have_text("Pilot")
+
+
+def test_bob_undoes_accept_selected_in_place(page, live_server, login, bob, jane, make_batch_for):
+    batch = make_batch_for(jane, email="jane@new.example", occupation="Pilot", dependents=2)
+    login(page, bob)
+    page.goto(f"{live_server.url}/crm/customers/{jane.pk}/")
+    page.locator(f"#select-{batch[0].pk}").check()
+    page.locator(f"#select-{batch[2].pk}").check()
+    page.get_by_role("button", name="Accept selected").click()
+    expect(shown(page, "2 proposal(s) accepted and applied to the profile.")).to_be_visible()
+    expect(page.locator('dd[data-field="email"]')).to_have_text("jane@new.example")
+    page.get_by_role("button", name="Undo accepting 2 proposals").click()
+    expect(shown(page, "2 proposal(s) undone")).to_be_visible()
+    expect(page.locator('dd[data-field="email"]')).to_have_text("jane@old.example")
+    expect(page.locator('dd[data-field="dependents"]')).to_have_text("1")
+    expect(page.locator("#pending-count")).to_have_text("1 pending")
+    expect(page.get_by_role("button", name="Undo accepting 2 proposals")).to_have_count(0)
+
+
+def test_bob_filters_the_pending_proposals_and_the_url_keeps_them(
+    page, live_server, login, bob, jane, make_batch_for
+):
+    zed = CustomerFactory(rm=bob, profile={"fullName": "Zed Zimmer", "email": "zed@old.example"})
+    make_batch_for(jane, email="jane@new.example", occupation="Pilot")
+    make_batch_for(zed, occupation="Baker")
+    login(page, bob)
+    page.goto(f"{live_server.url}/crm/proposals/")
+    expect(shown(page, "3 proposals waiting for your decision across 2 customers.")).to_be_visible()
+    page.get_by_label("Field").select_option("occupation")  # htmx: no Apply needed
+    expect(
+        shown(page, "2 pending proposals match these filters, across 2 customers.")
+    ).to_be_visible()
+    assert "field=occupation" in page.url
+    page.get_by_label("Customer", exact=True).select_option(label="Zed Zimmer")
+    expect(shown(page, "1 pending proposal matches these filters")).to_be_visible()
+    expect(page.locator(".proposal")).to_have_count(1)
+    page.reload()  # the filters live in the URL
+    expect(page.locator(".proposal")).to_have_count(1)
+    page.get_by_label("Confidence").select_option("low")
+    expect(shown(page, "No pending proposal matches these filters")).to_be_visible()
+    page.get_by_role("link", name="Clear filters").last.click()
+    expect(page.locator(".proposal")).to_have_count(3)
+
+
+def test_the_pending_filters_work_without_javascript(
+    browser, live_server, bob, jane, make_batch_for
+):
+    make_batch_for(jane, email="jane@new.example", occupation="Pilot")
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.get_by_label("Email").fill(bob.email)
+    page.get_by_label("Password").fill("demo-password")
+    page.get_by_role("button", name="Sign in").click()
+    page.goto(f"{live_server.url}/crm/proposals/")
+    page.get_by_label("Field").select_option("email")
+    page.get_by_role("button", name="Apply").click()
+    expect(shown(page, "1 pending proposal matches these filters")).to_be_visible()
+    assert "field=email" in page.url
+    context.close()
+
+
+def test_the_confirm_dialog_follows_single_decisions_and_follow_ups_close_in_place(
+    page, live_server, login, bob, jane
+):
+    from crm_artifacts import services
+    from crm_artifacts.models import CreatorType
+    from tenancy.context import tenant_context
+
+    edits = [
+        services.ProfileEditInput(field_key="email", proposed_value="jane@new.example"),
+        services.ProfileEditInput(field_key="occupation", proposed_value="Pilot"),
+    ]
+    with tenant_context(jane.tenant_id):
+        batch = services.artifact_create_batch(
+            customer=jane,
+            edits=edits,
+            created_by_type=CreatorType.AGENT,
+            workflow_trigger="follow_up",
+        )
+    login(page, bob)
+    page.goto(f"{live_server.url}/crm/customers/{jane.pk}/")
+    expect(shown(page, "Accepting all also creates 2 follow-up tasks:").first).to_be_visible()
+    page.get_by_role("button", name="Accept Email").click()
+    expect(page.locator(f"#artifact-{batch[0].pk}")).to_have_class("proposal status-accepted")
+    page.get_by_role("link", name="Accept all in this batch").click()
+    dialog = page.get_by_role("dialog", name="Accept the whole batch?")
+    expect(dialog).to_contain_text("Accept all 1 pending proposal of this batch?")
+    expect(dialog).not_to_contain_text("jane@new.example")
+    dialog.get_by_role("button", name="Accept all").click()
+    expect(shown(page, "1 proposal(s) accepted and applied to the profile.")).to_be_visible()
+    follow_ups = page.locator("#follow-ups")
+    expect(follow_ups.locator(".follow-up")).to_have_count(2)
+    follow_ups.get_by_role("button", name="Done").first.click()
+    expect(follow_ups.locator(".follow-up.is-done")).to_have_count(1)
+    follow_ups.get_by_role("button", name="Dismiss").click()
+    expect(follow_ups.locator(".follow-up.is-dismissed")).to_have_count(1)
