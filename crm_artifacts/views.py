@@ -65,7 +65,7 @@ CRM_CHANGED = "crm-changed"  # the nav's pending count reloads on it
 
 
 def _next_url(request: HttpRequest, default: str) -> str:
-    target = request.POST.get("next", "")
+    target = request.POST.get("next", "") or request.GET.get("next", "")
     if target and url_has_allowed_host_and_scheme(
         target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
@@ -396,6 +396,8 @@ def batch_confirm(request: HttpRequest, batch_id: str) -> HttpResponse:
         "decision": decision,
         "pending": confirmation.pending,
         "follow_ups": confirmation.follow_ups,
+        # Asked from the all-pending screen: the answer and Cancel go back there.
+        "next": _next_url(request, ""),
     }
     return render(request, "crm_artifacts/batch_confirm.html", context)
 

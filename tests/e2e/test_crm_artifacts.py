@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from playwright.sync_api import expect
 
@@ -162,6 +164,24 @@ def test_accept_all_asks_in_a_dialog_first(page, live_server, login, bob, jane, 
     dialog.get_by_role("button", name="Accept all").click()
     expect(shown(page, "2 proposal(s) accepted and applied to the profile.")).to_be_visible()
     expect(page.locator('dd[data-field="occupation"]')).to_have_text("Pilot")
+
+
+def test_accept_all_on_the_pending_screen_asks_and_comes_back(
+    page, live_server, login, bob, jane, make_batch_for
+):
+    make_batch_for(jane, email="jane@new.example", occupation="Pilot")
+    login(page, bob)
+    page.goto(f"{live_server.url}/crm/proposals/")
+    page.get_by_role("link", name=f"Accept all for {jane.name}").click()
+    dialog = page.get_by_role("dialog", name="Accept the whole batch?")
+    expect(dialog).to_contain_text("Accept all 2 pending proposals of this batch?")
+    dialog.get_by_role("button", name="Cancel").click()
+    expect(dialog).to_be_hidden()
+    page.get_by_role("link", name=f"Accept all for {jane.name}").click()
+    dialog.get_by_role("button", name="Accept all").click()
+    expect(page).to_have_url(re.compile(r"/crm/proposals/"))
+    expect(shown(page, "2 proposal(s) accepted and applied to the profile.")).to_be_visible()
+    expect(page.get_by_role("button", name="Undo")).to_be_visible()
 
 
 def test_bob_undoes_accept_selected_in_place(page, live_server, login, bob, jane, make_batch_for):
