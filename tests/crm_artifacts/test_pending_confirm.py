@@ -29,7 +29,7 @@ def test_accept_all_links_to_the_confirmation_and_holds_its_dialog(
 
 
 def test_nothing_is_decided_until_the_answer(bob_client, bob, customer, make_batch):
-    first, second = make_batch(customer, email="jane@new.example", employer="Initech")
+    first, _ = make_batch(customer, email="jane@new.example", employer="Initech")
     confirm = bob_client.get(
         f"/crm/batches/{first.batch_id}/confirm/", {"decision": "accept", "next": URL}
     )
