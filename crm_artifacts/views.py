@@ -46,6 +46,7 @@ from crm_artifacts.services import Decision
 from tenancy.forms import apply_service_errors
 from tenancy.services import is_tenant_admin
 from tenancy.transactions import in_request_tenant, outside_request_transaction
+from ui.fragments import fingerprint
 
 ACCEPTED = "{field} accepted: the profile now says “{value}”."
 REJECTED = "{field} rejected; the profile is unchanged."
@@ -117,6 +118,11 @@ def _overview(
 ) -> HttpResponse:
     """The customer's page; its review region alone for htmx."""
     overview = selectors.customer_overview(customer)
+    # Cache key of the proposals column (ui/fragments.py): what it shows, read before
+    # the rows get their edit forms; none when a refusal, a stale warning or a typed
+    # value is shown on a row, which must render as it is now.
+    plain = not (errors or stale or edit_forms or batch_errors)
+    proposals_key = fingerprint(customer, overview) if plain else ""
     _annotate(
         overview,
         errors=errors or {},
@@ -130,11 +136,13 @@ def _overview(
         "notes_form": notes_form or NotesForm(),
         "assistant": get_assistant(),
         "rejection_reasons": services.REJECTION_REASONS,
+        "proposals_key": proposals_key,
         **extra,
     }
     template = "crm_artifacts/customer_detail.html"
     if not request.htmx:
-        context["history"] = selectors.profile_history(customer)
+        context["history"] = history = selectors.profile_history(customer)
+        context["history_key"] = fingerprint(history)
     if request.htmx:
         # The real status (409 already decided or stale, 400 bad value, 502 no
         # assistant), with the refusal in the fragment: base.html's htmx config
@@ -452,6 +460,9 @@ def proposals(request: HttpRequest) -> HttpResponse:
         "form": form,
         "filters": filters,
         "undo": UndoOffer.from_query(request),
+        # Cache keys: whatever changes in what they show changes them (ui/fragments.py).
+        "results_key": fingerprint(screen, filters, request.get_full_path()),
+        "form_key": fingerprint(sorted(request.GET.lists()), screen.customers),
     }
     template = "crm_artifacts/proposals.html"
     return render(request, template + "#results" if request.htmx else template, context)

@@ -1,0 +1,69 @@
+"""The CRM review screens' cached fragments never hide a change (ui/fragments.py):
+each page is read once to fill the cache, the data changes behind it (a raw
+UPDATE that bumps no timestamp, another decision path), and the next read
+shows the change."""
+
+from __future__ import annotations
+
+import pytest
+
+from crm_artifacts.models import Customer, Proposal
+from tenancy.context import tenant_context
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.mark.parametrize("screen", ["customer", "proposals"])
+def test_a_proposed_value_changed_behind_the_page_shows(
+    screen, bob, bob_client, customer, make_batch
+):
+    (email,) = make_batch(customer, email="jane@new.example")
+    url = f"/crm/customers/{customer.pk}/" if screen == "customer" else "/crm/proposals/"
+    assert "jane@new.example" in bob_client.get(url).text
+    with tenant_context(bob.tenant_id):
+        payload = {**email.payload, "proposed_value": "jane@newer.example"}
+        Proposal.objects.filter(pk=email.pk).update(payload=payload)
+    text = bob_client.get(url).text
+    assert '<strong class="proposed">jane@newer.example</strong>' in text
+    assert '<strong class="proposed">jane@new.example</strong>' not in text
+
+
+@pytest.mark.parametrize("screen", ["customer", "proposals"])
+def test_a_profile_changed_behind_the_page_flags_the_proposal_stale(
+    screen, bob, bob_client, customer, make_batch
+):
+    make_batch(customer, email="jane@new.example")
+    url = f"/crm/customers/{customer.pk}/" if screen == "customer" else "/crm/proposals/"
+    assert "Out of date" not in bob_client.get(url).text
+    with tenant_context(bob.tenant_id):
+        profile = {**customer.profile, "email": "jane@elsewhere.example"}
+        Customer.objects.filter(pk=customer.pk).update(profile=profile)
+    text = bob_client.get(url).text
+    assert "Out of date" in text
+    assert "jane@elsewhere.example" in text
+
+
+def test_a_decision_moves_the_row_from_pending_to_decided(bob, bob_client, customer, make_batch):
+    (email,) = make_batch(customer, email="jane@new.example")
+    url = f"/crm/customers/{customer.pk}/"
+    assert "<h2>Decided</h2>" not in bob_client.get(url).text
+    bob_client.post(f"/crm/artifacts/{email.pk}/accept/")
+    text = bob_client.get(url).text
+    assert "<h2>Decided</h2>" in text
+    assert "Nothing waiting for a decision" in text
+
+
+def test_cached_rows_carry_this_sessions_csrf_token(client_for, bob, customer, make_batch):
+    """Two sessions share a cached fragment; each one's forms post with its own token."""
+    (email,) = make_batch(customer, email="jane@new.example")
+    url = f"/crm/customers/{customer.pk}/"
+    first, second = client_for(bob), client_for(bob)
+    first.get(url)
+    second_page = second.get(url)
+    assert second_page.status_code == 200
+    enforcing = client_for(bob)
+    enforcing.handler.enforce_csrf_checks = True
+    page = enforcing.get(url).text
+    token = page.split('name="csrfmiddlewaretoken" value="', 1)[1].split('"', 1)[0]
+    answer = enforcing.post(f"/crm/artifacts/{email.pk}/accept/", {"csrfmiddlewaretoken": token})
+    assert answer.status_code == 302
