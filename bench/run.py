@@ -55,6 +55,13 @@ def parse_args() -> argparse.Namespace:
         "--production", action="store_true", help="production settings, make bench's key pages"
     )
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
+    parser.add_argument(
+        "--profile",
+        type=int,
+        default=0,
+        metavar="N",
+        help="print each page's N costliest functions",
+    )
     return parser.parse_args()
 
 
@@ -85,6 +92,25 @@ def time_page(client, path: str, requests: int, *, secure: bool) -> tuple[list[f
         response = client.get(path, secure=secure)
         timings.append((time.perf_counter() - start) * 1000)
     return timings, response.status_code
+
+
+def profile_page(client, path: str, requests: int, top: int, *, secure: bool) -> None:
+    """cProfile over `requests` more requests: the functions with the most time inside
+    them (tottime), per request."""
+    import cProfile
+    import pstats
+
+    profiler = cProfile.Profile()
+    profiler.enable()
+    for _ in range(requests):
+        client.get(path, secure=secure)
+    profiler.disable()
+    stats = pstats.Stats(profiler)
+    rows = sorted(stats.stats.items(), key=lambda item: item[1][2], reverse=True)[:top]
+    print(f"  {path}: {stats.total_tt / requests * 1000:.1f} ms per request under the profiler")
+    for (file, line, name), (_, calls, tottime, _cum, _) in rows:
+        where = f"{Path(file).parent.name}/{Path(file).name}:{line}({name})"
+        print(f"    {tottime / requests * 1000:6.2f} ms {calls / requests:7.0f} calls  {where}")
 
 
 def main() -> int:
@@ -130,6 +156,8 @@ def main() -> int:
             clients[email] = Client()
             clients[email].force_login(user)
         timings, status = time_page(clients[email], path, args.requests, secure=args.production)
+        if args.profile:
+            profile_page(clients[email], path, args.requests, args.profile, secure=args.production)
         p50 = statistics.median(timings)
         p95 = statistics.quantiles(timings, n=20)[18]
         p50s[name] = p50
