@@ -19,7 +19,7 @@ from portfolio.chart import Chart, month_bars
 from portfolio.selectors import hours_by_month
 from tenancy.models import Role, User
 from tenancy.services import role_of
-from workshops.selectors import workshop_list
+from workshops.selectors import DASHBOARD_WORKSHOPS, workshop_list
 
 # Each area contributes a tile through `<app>.selectors.dashboard_card(user)`;
 # an area whose app has not landed yet shows as "not available yet".
@@ -30,7 +30,6 @@ AREAS = [
     ("workshops", "Workshops", "presentation"),
     ("crm_artifacts", "CRM proposals", "briefcase"),
 ]
-WORKSHOPS_SHOWN = 5
 
 
 @dataclass(frozen=True)
@@ -103,15 +102,22 @@ def _months(card: dict[str, Any], user: User) -> list:
     return card["months"] if "months" in card else hours_by_month(user=user)
 
 
+def _workshops(card: dict[str, Any], user: User) -> tuple[list[Any], bool]:
+    if "workshops" in card:  # the Workshops tile read them (one query for both)
+        return card["workshops"], card["more_workshops"]
+    workshops = list(workshop_list(user=user)[: DASHBOARD_WORKSHOPS + 1])
+    return workshops[:DASHBOARD_WORKSHOPS], len(workshops) > DASHBOARD_WORKSHOPS
+
+
 def dashboard_for(user: User) -> Dashboard:
     by_app = {app: _card(app, title, user) for app, title, _ in AREAS}
-    workshops = list(workshop_list(user=user)[: WORKSHOPS_SHOWN + 1])
+    workshops, more_workshops = _workshops(by_app["workshops"], user)
     return Dashboard(
         cards=list(by_app.values()),
         icons=[icon for _, _, icon in AREAS],
         decisions=_decisions(user, by_app),
         # The portfolio card read the months already (one query for both).
         chart=month_bars(_months(by_app["portfolio"], user)),
-        workshops=workshops[:WORKSHOPS_SHOWN],
-        more_workshops=len(workshops) > WORKSHOPS_SHOWN,
+        workshops=workshops,
+        more_workshops=more_workshops,
     )

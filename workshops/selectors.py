@@ -11,6 +11,8 @@ from django.db.models import (
     Count,
     Exists,
     ExpressionWrapper,
+    Func,
+    IntegerField,
     Max,
     OuterRef,
     Q,
@@ -72,17 +74,34 @@ def participant_candidates(*, workshop: Workshop) -> QuerySet[User]:
     )
 
 
-def workshop_steps(*, workshop: Workshop) -> list[WorkshopStep]:
-    """The workshop's steps in order, with what each has saved (one query)."""
-    return list(
-        WorkshopStep.objects.filter(tenant_id=workshop.tenant_id, workshop=workshop)
-        .select_related("step_definition")
+def _in_order_with_saved(steps: QuerySet[WorkshopStep]) -> QuerySet[WorkshopStep]:
+    return (
+        steps.select_related("step_definition")
         .annotate(
             has_artifact=Exists(StepArtifact.objects.filter(workshop_step=OuterRef("pk"))),
             has_summary=Exists(StepSummary.objects.filter(workshop_step=OuterRef("pk"))),
         )
         .order_by("step_definition__order")
     )
+
+
+def workshop_steps(*, workshop: Workshop) -> list[WorkshopStep]:
+    """The workshop's steps in order, with what each has saved (one query)."""
+    return list(
+        _in_order_with_saved(
+            WorkshopStep.objects.filter(tenant_id=workshop.tenant_id, workshop=workshop)
+        )
+    )
+
+
+def member_step_and_steps(
+    *, user: User, pk: int, step_id: str
+) -> tuple[WorkshopStep, list[WorkshopStep]] | None:
+    """The step page's step and all its workshop's steps in order, if the user is a
+    member: one query, where loading the step and then its workshop's steps took two."""
+    steps = list(_in_order_with_saved(member_steps(user=user).filter(workshop_id=pk)))
+    step = next((s for s in steps if s.step_definition_id == step_id), None)
+    return (step, steps) if step is not None else None
 
 
 @dataclass(frozen=True)
@@ -103,12 +122,13 @@ class StepPage:
         return later[0] if later else None
 
 
-def step_page(*, step: WorkshopStep) -> StepPage:
-    """Everything the step page shows: four queries, however long the chat."""
+def step_page(*, step: WorkshopStep, steps: list[WorkshopStep] | None = None) -> StepPage:
+    """Everything the step page shows: four queries however long the chat, three when
+    the caller has the workshop's steps already (member_step_and_steps)."""
     scoped = {"tenant_id": step.tenant_id, "workshop_step": step}
     return StepPage(
         step=step,
-        steps=workshop_steps(workshop=step.workshop),
+        steps=workshop_steps(workshop=step.workshop) if steps is None else steps,
         chat=list(
             ChatMessage.objects.filter(**scoped)
             .select_related("author")
@@ -119,23 +139,43 @@ def step_page(*, step: WorkshopStep) -> StepPage:
     )
 
 
+# The dashboard lists my newest workshops; its Workshops tile counts them all.
+DASHBOARD_WORKSHOPS = 5
+
+
+class _SumOverGroups(Func):
+    """`SUM(<aggregate>) OVER ()` as an integer: an aggregate of a grouped query summed
+    over all of its groups before LIMIT, so the first rows and the totals of every
+    row come in one statement (Django's Window refuses an aggregate inside one)."""
+
+    function = "SUM"
+    template = "(%(function)s(%(expressions)s) OVER ())::integer"
+    output_field = IntegerField()
+
+
 def dashboard_card(user: User) -> dict:
-    """Workshops I facilitate and those I take part in (one query)."""
-    counts = WorkshopStep.objects.filter(
-        tenant_id=user.tenant_id, workshop__in=Workshop.objects.of_member(user).values("pk")
-    ).aggregate(
-        workshops=Count("workshop", distinct=True),
-        facilitating=Count("workshop", distinct=True, filter=Q(workshop__owner=user)),
-        steps=Count("id"),
-        done=Count("id", filter=Q(status=DONE)),
+    """The Workshops tile (facilitated, joined, steps done) and the dashboard's newest
+    workshops: one query, where the tile and the list were one each."""
+    workshops = list(
+        workshop_list(user=user).annotate(
+            all_workshops=_SumOverGroups(Count("pk", distinct=True)),
+            all_facilitating=_SumOverGroups(Count("pk", distinct=True, filter=Q(owner=user))),
+            all_steps=_SumOverGroups(Count("steps")),
+            all_done=_SumOverGroups(Count("steps", filter=Q(steps__status=DONE))),
+        )[:DASHBOARD_WORKSHOPS]
     )
-    joined = counts["workshops"] - counts["facilitating"]
+    first = workshops[0] if workshops else None
+    total = first.all_workshops if first else 0
+    facilitating = first.all_facilitating if first else 0
+    steps, done = (first.all_steps, first.all_done) if first else (0, 0)
     return {
         "title": "Workshops",
-        "value": counts["workshops"],
-        "detail": f"{counts['facilitating']} facilitated, {joined} joined · "
-        f"{counts['done']} of {counts['steps']} steps done",
+        "value": total,
+        "detail": f"{facilitating} facilitated, {total - facilitating} joined · "
+        f"{done} of {steps} steps done",
         "url": reverse("workshops:list"),
+        "workshops": workshops,
+        "more_workshops": total > len(workshops),
     }
 
 

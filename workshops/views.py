@@ -44,6 +44,7 @@ from workshops.forms import (
 from workshops.models import ChatMessage, Workshop, WorkshopStep
 from workshops.schemas import schema_fields
 from workshops.selectors import (
+    member_step_and_steps,
     member_steps,
     messages_after,
     participant_candidates,
@@ -68,11 +69,13 @@ def _render_step(
     step: WorkshopStep,
     status: int = 200,
     editor: dict[str, Any] | None = None,
+    steps: list[WorkshopStep] | None = None,
     **extra: Any,
 ):
     """The step page; POST views pass the artifact editor's state in `editor` (see
-    workshops.editor.editor_context) and bound forms, a conflict or a proposal in `extra`."""
-    page = step_page(step=step)
+    workshops.editor.editor_context) and bound forms, a conflict or a proposal in `extra`;
+    `steps`, the workshop's steps when the caller read them with the step."""
+    page = step_page(step=step, steps=steps)
     schema = step.step_definition.schema
     assistant = get_assistant()
     context = {
@@ -187,7 +190,11 @@ def workshop_export(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 @login_required
 def step_detail(request: HttpRequest, pk: int, step_id: str) -> HttpResponse:
-    return _render_step(request, _load_step(request, pk, step_id))
+    found = member_step_and_steps(user=request.user, pk=pk, step_id=step_id)
+    if found is None:
+        raise Http404("No such step in your workshops.")
+    step, steps = found
+    return _render_step(request, step, steps=steps)
 
 
 def _failure_text(failure: Exception) -> str:

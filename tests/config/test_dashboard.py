@@ -17,6 +17,7 @@ from tests.messaging.factories import SkillMessageFactory
 from tests.portfolio.factories import WorkArtifactFactory
 from tests.utils import assert_constant_queries
 from tests.workshops.conftest import make_workshop
+from workshops import services as workshop_services
 from workshops.models import WorkshopStep
 
 pytestmark = pytest.mark.django_db
@@ -79,6 +80,27 @@ def test_my_workshops_show_steps_done_of_total(alice_client, alice):
     assert '<progress class="progress" max="5" value="1"' in response.text
 
 
+def test_the_workshops_tile_counts_every_workshop_not_only_the_five_listed(client_for, alice, bob):
+    """The tile's totals and the newest five come from one query (summed over every
+    workshop before the list is cut): the totals must still be of all of them."""
+    for i in range(6):
+        make_workshop(alice, f"Alice's {i}")
+    joined = make_workshop(bob, "Bob's")
+    with tenant_context(alice.tenant_id):
+        workshop_services.participant_add(workshop=joined, user=bob, participant=alice)
+        first = WorkshopStep.objects.order_by("step_definition__order").first()
+        WorkshopStep.objects.filter(
+            workshop__owner=alice, step_definition_id=first.step_definition_id
+        ).update(status=WorkshopStep.Status.DONE)
+    response = client_for(alice).get("/")
+    tile = response.text.split('id="stat-4"')[1].split("</section>")[0]
+    assert re.search(r'href="/workshops/">7</a>', tile)
+    assert "6 facilitated, 1 joined · 6 of 35 steps done" in tile
+    listed = response.text.split('id="workshops-title"')[1].split("</section>")[0]
+    assert listed.count('class="progress"') == 5
+    assert "All workshops" in listed
+
+
 def test_the_dashboard_makes_the_same_queries_at_two_sizes(client_for, alice, bob):
     client = client_for(alice)
 
@@ -104,7 +126,7 @@ def test_the_dashboard_makes_the_same_queries_at_two_sizes(client_for, alice, bo
                 )
 
     grow(2)
-    assert_constant_queries(lambda: client.get("/"), lambda: grow(12), limit=17)
+    assert_constant_queries(lambda: client.get("/"), lambda: grow(12), limit=13)
     response = client.get("/")
     assert "All workshops" in response.text  # more than the five shown
     assert _decision_counts(response.text) == ["14", "14"]

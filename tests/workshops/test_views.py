@@ -171,8 +171,19 @@ def test_step_page_queries_do_not_grow_with_the_messages(alice_client, step):
     assert_constant_queries(
         lambda: alice_client.get(url(ideation.workshop, "ideation")),
         lambda: ChatMessageFactory.create_batch(45, workshop_step=ideation),
-        limit=13,  # 5 for the page itself, the rest session, user, tenant and savepoints
+        # 4 for the page itself (the step with its workshop's steps, the chat, the
+        # artifact, the summary), the rest session, user, tenant and savepoints.
+        limit=12,
     )
+
+
+def test_a_step_of_a_workshop_i_am_not_in_is_not_found(client_for, bob, carol, alice, step):
+    """The step and its siblings are read in one query that checks membership: a step
+    of someone else's workshop, or an unknown step id, is a 404 like any foreign id."""
+    ideation = step("ideation")
+    assert client_for(bob).get(url(ideation.workshop, "ideation")).status_code == 404
+    assert client_for(carol).get(url(ideation.workshop, "ideation")).status_code == 404
+    assert client_for(alice).get(url(ideation.workshop, "no-such-step")).status_code == 404
 
 
 # --- artifact ----------------------------------------------------------------------
