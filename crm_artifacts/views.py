@@ -123,6 +123,14 @@ def _overview(
     # value is shown on a row, which must render as it is now.
     plain = not (errors or stale or edit_forms or batch_errors)
     proposals_key = fingerprint(customer, overview) if plain else ""
+    assistant = get_assistant()
+    # The side column (profile, the empty notes form, open follow-ups) likewise,
+    # unless its notes form holds what someone typed.
+    side_key = (
+        fingerprint(customer, overview.follow_ups, assistant.name, assistant.offline)
+        if notes_form is None
+        else ""
+    )
     _annotate(
         overview,
         errors=errors or {},
@@ -134,9 +142,10 @@ def _overview(
         "customer": customer,
         "overview": overview,
         "notes_form": notes_form or NotesForm(),
-        "assistant": get_assistant(),
+        "assistant": assistant,
         "rejection_reasons": services.REJECTION_REASONS,
         "proposals_key": proposals_key,
+        "side_key": side_key,
         **extra,
     }
     template = "crm_artifacts/customer_detail.html"

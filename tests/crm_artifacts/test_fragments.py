@@ -5,9 +5,11 @@ shows the change."""
 
 from __future__ import annotations
 
+import datetime
+
 import pytest
 
-from crm_artifacts.models import Customer, Proposal
+from crm_artifacts.models import Customer, FollowUp, Proposal
 from tenancy.context import tenant_context
 
 pytestmark = pytest.mark.django_db
@@ -67,3 +69,42 @@ def test_cached_rows_carry_this_sessions_csrf_token(client_for, bob, customer, m
     token = page.split('name="csrfmiddlewaretoken" value="', 1)[1].split('"', 1)[0]
     answer = enforcing.post(f"/crm/artifacts/{email.pk}/accept/", {"csrfmiddlewaretoken": token})
     assert answer.status_code == 302
+
+
+def test_the_side_column_shows_a_profile_or_follow_up_changed_behind_it(bob, bob_client, customer):
+    url = f"/crm/customers/{customer.pk}/"
+    assert "Open follow-ups" not in bob_client.get(url).text
+    with tenant_context(bob.tenant_id):
+        profile = {**customer.profile, "employer": "Initech Behind The Page"}
+        Customer.objects.filter(pk=customer.pk).update(profile=profile)
+        FollowUp.objects.create(
+            tenant_id=bob.tenant_id,
+            customer=customer,
+            rm=bob,
+            workflow="follow_up",
+            title="Call about the renewal",
+            due_on=datetime.date(2027, 1, 4),
+        )
+    text = bob_client.get(url).text
+    side = text.split('class="crm-side"')[1]
+    assert "Initech Behind The Page" in side
+    assert "Call about the renewal" in side
+    with tenant_context(bob.tenant_id):
+        FollowUp.objects.filter(customer=customer).update(title="Call about the contract")
+    side = bob_client.get(url).text.split('class="crm-side"')[1]
+    assert "Call about the contract" in side
+    assert "Call about the renewal" not in side
+
+
+def test_notes_sent_back_with_an_error_are_never_cached_nor_served_to_others(
+    bob, client_for, customer
+):
+    """A refused notes form shows what was typed; the next plain page shows an empty one."""
+    url = f"/crm/customers/{customer.pk}/"
+    client = client_for(bob)
+    client.get(url)
+    refused = client.post(f"/crm/customers/{customer.pk}/notes/", {"notes": "x" * 10_001})
+    assert refused.status_code == 400
+    assert "x" * 100 in refused.text
+    again = client_for(bob).get(url).text
+    assert "x" * 100 not in again
