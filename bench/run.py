@@ -29,6 +29,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -82,16 +83,25 @@ def use_production_settings(static_root: str) -> None:
     os.environ.pop("DEBUG", None)
 
 
-def time_page(client, path: str, requests: int, *, secure: bool) -> tuple[list[float], int]:
-    response = client.get(path, secure=secure)  # warm up templates, caches, the connection
-    for _ in range(3):
-        client.get(path, secure=secure)
-    timings = []
+def time_pages(
+    pages: list[tuple[Any, str]], requests: int, *, secure: bool
+) -> list[tuple[list[float], int]]:
+    """Each (client, path)'s timings and last status, the pages requested in turn.
+
+    In turn, not one page after the other: this machine's speed drifts by tens of
+    percent over a minute, and a page timed in a slow minute against an API timed
+    in a fast one would give a ratio of the minutes, not of the pages."""
+    for client, path in pages:  # warm up templates, caches, the connection
+        for _ in range(4):
+            client.get(path, secure=secure)
+    timings: list[list[float]] = [[] for _ in pages]
+    statuses = [0] * len(pages)
     for _ in range(requests):
-        start = time.perf_counter()
-        response = client.get(path, secure=secure)
-        timings.append((time.perf_counter() - start) * 1000)
-    return timings, response.status_code
+        for i, (client, path) in enumerate(pages):
+            start = time.perf_counter()
+            statuses[i] = client.get(path, secure=secure).status_code
+            timings[i].append((time.perf_counter() - start) * 1000)
+    return list(zip(timings, statuses, strict=True))
 
 
 def profile_page(client, path: str, requests: int, top: int, *, secure: bool) -> None:
@@ -144,10 +154,7 @@ def main() -> int:
     pages = [p for p in pages if not args.path or p[2] in args.path]
 
     clients: dict[str, Client] = {}
-    failures = 0
-    p50s: dict[str, float] = {}
-    print(f"{'page':<40}{'p50 ms':>9}{'p95 ms':>9}  status")
-    for email, name, path in pages:
+    for email, _name, _path in pages:
         if email not in clients:
             user = User.objects.filter(email=email).first()
             if user is None:
@@ -155,7 +162,15 @@ def main() -> int:
                 return 2
             clients[email] = Client()
             clients[email].force_login(user)
-        timings, status = time_page(clients[email], path, args.requests, secure=args.production)
+    measured = time_pages(
+        [(clients[email], path) for email, _name, path in pages],
+        args.requests,
+        secure=args.production,
+    )
+    failures = 0
+    p50s: dict[str, float] = {}
+    print(f"{'page':<40}{'p50 ms':>9}{'p95 ms':>9}  status")
+    for (email, name, path), (timings, status) in zip(pages, measured, strict=True):
         if args.profile:
             profile_page(clients[email], path, args.requests, args.profile, secure=args.production)
         p50 = statistics.median(timings)
