@@ -55,6 +55,7 @@ from crm_artifacts.services.errors import (
     NotFound,
 )
 from tenancy.models import User
+from tenancy.shortcuts import only_names_of
 
 HISTORY_LIMIT = 100
 PENDING_LIMIT = 500
@@ -142,15 +143,15 @@ def customer_overview(customer: Customer) -> Overview:
     then the other decisions newest first, then follow-ups: three queries."""
     mine = Proposal.objects.filter(tenant_id=customer.tenant_id, customer=customer)
     pending_batch_ids = mine.filter(status=ProfileEditStatus.PENDING).values("batch_id")
-    open_artifacts = list(
-        mine.filter(batch_id__in=pending_batch_ids).select_related("decided_by", "reverted_by")[
-            :PENDING_LIMIT
-        ]
+    # Of who decided and who reverted, only the names the rows show.
+    with_deciders = only_names_of(
+        mine.select_related("decided_by", "reverted_by"), "decided_by", "reverted_by"
     )
+    open_artifacts = list(with_deciders.filter(batch_id__in=pending_batch_ids)[:PENDING_LIMIT])
     history = list(
-        mine.exclude(batch_id__in=pending_batch_ids)
-        .select_related("decided_by", "reverted_by")
-        .order_by("-created_at", "-id")[: HISTORY_LIMIT + 1]
+        with_deciders.exclude(batch_id__in=pending_batch_ids).order_by("-created_at", "-id")[
+            : HISTORY_LIMIT + 1
+        ]
     )
     follow_ups = list(
         FollowUp.objects.filter(

@@ -8,30 +8,21 @@ from django.urls import reverse
 
 from messaging.models import SkillMessage, SkillMessageQuerySet
 from tenancy.models import User
+from tenancy.shortcuts import only_names_of
 
 PAGE_SIZE = 50
 
 
-# What a row shows of the people and skills it names: their names. Not loading the
-# rest (a password hash, timestamps, flags: four model rows per message) takes about
-# 1.5 ms off a page of 50 (docs/performance.md, "Page speed").
-_NAMES_SHOWN = [
-    *(
-        f"{person}__{field}"
-        for person in ("from_user", "to_user")
-        for field in ("email", "display_name")
-    ),
-    *(f"{skill}__name" for skill in ("subject_skill", "proposed_parent_skill")),
-]
-
-
 def _with_related(qs: SkillMessageQuerySet) -> SkillMessageQuerySet:
-    # One query per page whatever its size: every name a row shows comes along.
-    return (
-        qs.select_related("from_user", "to_user", "subject_skill", "proposed_parent_skill")
-        .only(*(field.name for field in SkillMessage._meta.concrete_fields), *_NAMES_SHOWN)
-        .order_by("-created_at", "-id")
-    )
+    # One query per page whatever its size: every name a row shows comes along, and
+    # only the names.
+    return only_names_of(
+        qs.select_related("from_user", "to_user", "subject_skill", "proposed_parent_skill"),
+        "from_user",
+        "to_user",
+        subject_skill=("name",),
+        proposed_parent_skill=("name",),
+    ).order_by("-created_at", "-id")
 
 
 def _page(qs: SkillMessageQuerySet, page: int | str | None) -> Page:

@@ -24,6 +24,7 @@ from django.db.models.functions import Coalesce, NullIf
 from django.urls import reverse
 
 from tenancy.models import User
+from tenancy.shortcuts import only_names_of
 from workshops.models import (
     ChatMessage,
     StepArtifact,
@@ -130,11 +131,13 @@ def step_page(*, step: WorkshopStep, steps: list[WorkshopStep] | None = None) ->
         step=step,
         steps=workshop_steps(workshop=step.workshop) if steps is None else steps,
         chat=list(
-            ChatMessage.objects.filter(**scoped)
-            .select_related("author")
-            .order_by("created_at", "id")
+            only_names_of(
+                ChatMessage.objects.filter(**scoped).select_related("author"), "author"
+            ).order_by("created_at", "id")
         ),
-        artifact=StepArtifact.objects.filter(**scoped).select_related("saved_by").first(),
+        artifact=only_names_of(
+            StepArtifact.objects.filter(**scoped).select_related("saved_by"), "saved_by"
+        ).first(),
         summary=StepSummary.objects.filter(**scoped).first(),
     )
 
