@@ -58,10 +58,20 @@
   }
   window.aiSkills = { announce: announce };
 
+  // A request the page makes on its own (`data-background`: the step's poll, the
+  // nav's badges) has its results announced like any other, but its swap neither
+  // moves focus nor overwrites or forgets where focus was when the person's own
+  // request left (a poll landing while "Send" was on its way lost the message
+  // box's focus).
+  function background(event) {
+    var elt = event.detail && event.detail.elt;
+    return !!(elt && elt.closest && elt.closest("[data-background]"));
+  }
+
   // What had focus when the request left (before htmx disables its buttons).
   var focusedBefore = null;
-  document.addEventListener("htmx:beforeRequest", function () {
-    focusedBefore = document.activeElement;
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    if (!background(event)) focusedBefore = document.activeElement;
   });
 
   function focusLost() {
@@ -80,9 +90,11 @@
   // One swap settles several elements (the target and out-of-band ones):
   // collect them and decide once, after the last.
   var settled = [];
+  var ownSwap = false; // among them, one answering the person's own request
   document.addEventListener("htmx:afterSettle", function (event) {
     if (!settled.length) setTimeout(afterSwap, 0);
     settled.push(event.target);
+    if (!background(event)) ownSwap = true;
   });
 
   function within(selector) {
@@ -98,7 +110,7 @@
   function afterSwap() {
     var result = within(RESULTS);
     var focused = null;
-    if (focusLost()) {
+    if (ownSwap && focusLost()) {
       // The control the user pressed was replaced: go to the field marked for
       // it (the chat's message box), else the result, else the new content.
       focused = within("[data-swap-focus]") || result ||
@@ -112,7 +124,8 @@
       announce(result.textContent.trim());
     }
     settled = [];
-    focusedBefore = null;
+    if (ownSwap) focusedBefore = null;
+    ownSwap = false;
   }
 })();
 

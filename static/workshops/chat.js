@@ -37,6 +37,17 @@
     p.hidden = !text;
   }
 
+  // After a send the new form has replaced the one whose button was pressed: the
+  // message box takes the focus, ready for the next message, unless the person
+  // has already put it somewhere else. (app.js restores focus after swaps too;
+  // here it does not depend on what other requests did meanwhile.)
+  function readyForTheNextMessage() {
+    var active = document.activeElement;
+    if (active && active !== document.body && active.isConnected) return;
+    var input = document.querySelector("#chat-form [data-chat-input]");
+    if (input) input.focus();
+  }
+
   function removePending() {
     var pending = document.getElementById("chat-pending");
     if (pending) pending.remove();
@@ -102,6 +113,7 @@
         // afterRequest may never reach the document.
         sending = false;
         removePending();
+        readyForTheNextMessage();
       }
       dropDuplicates();
       scrollToNewest();

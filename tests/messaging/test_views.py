@@ -170,7 +170,8 @@ def test_pages_do_not_count_unread_messages_while_rendering(alice_client):
     with CaptureQueriesContext(connection) as captured:
         response = alice_client.get("/skills/")
     assert 'hx-get="/messages/unread-count/"' in response.text
-    assert 'hx-trigger="load, every 60s, messages-changed from:body"' in response.text
+    badge = 'hx-trigger="load, every 60s, messages-changed from:body" data-background'
+    assert badge in response.text
     assert not [q for q in captured.captured_queries if "messaging_skillmessage" in q["sql"]]
 
 
