@@ -216,8 +216,7 @@ def test_workshop_conflicts_pass_axe(viewport, demo, browser, live_server, findi
     expect(summary_tab.get_by_text("Version conflict.")).to_be_visible()
     findings.check(summary_tab, f"alice's summary conflict at {width}px")
 
-    # Typed in the tab in front, as a person would: a page in a background tab has no
-    # focus to give its message box (Chromium reports it "inactive").
+    # Typed in the tab in front, as a person would.
     other_tab.bring_to_front()
     other_tab.get_by_label("Your message").fill("Managers also wait for access to the tools.")
     other_tab.get_by_role("button", name="Send").click()
