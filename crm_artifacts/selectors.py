@@ -55,6 +55,7 @@ from crm_artifacts.services.errors import (
     NotFound,
 )
 from tenancy.models import User
+from tenancy.prepared import prepared, stand_in
 from tenancy.shortcuts import only_names_of
 
 HISTORY_LIMIT = 100
@@ -471,12 +472,21 @@ def nav_counts(user: User) -> NavCounts:
     return NavCounts(customers=counts["customers"], pending=counts["pending"])
 
 
-def dashboard_card(user: User) -> dict:
-    counts = (
-        Proposal.objects.for_rm(user)
+@prepared(user_id=int, tenant_id=int)
+def _pending_counts(user_id: int, tenant_id: int) -> QuerySet:
+    return (
+        Proposal.objects.for_rm(stand_in(user_id, tenant_id))
         .pending()
-        .aggregate(pending=Count("id"), customers=Count("customer", distinct=True))
+        .order_by()
+        .values("tenant_id")
+        .annotate(pending=Count("id"), customers=Count("customer", distinct=True))
     )
+
+
+def dashboard_card(user: User) -> dict:
+    # One row (the tenant's, grouped), none when nothing is pending.
+    rows = _pending_counts(user_id=user.pk, tenant_id=user.tenant_id)
+    counts = rows[0] if rows else {"pending": 0, "customers": 0}
     customers = counts["customers"]
     return {
         "title": "CRM proposals",

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, Q
+from django.db.models import Count, Q, QuerySet
 from django.urls import reverse
 
 from messaging.models import SkillMessage, SkillMessageQuerySet
 from tenancy.models import User
+from tenancy.prepared import prepared, stand_in
 from tenancy.shortcuts import only_names_of
 
 PAGE_SIZE = 50
@@ -80,11 +81,23 @@ def notification_count(*, user: User) -> int:
     )
 
 
-def dashboard_card(user: User) -> dict:
-    counts = SkillMessage.objects.received_by(user).aggregate(
-        unread=Count("id", filter=Q(read_at__isnull=True)),
-        pending=Count("id", filter=Q(status=SkillMessage.Status.PENDING)),
+@prepared(user_id=int, tenant_id=int)
+def _inbox_counts(user_id: int, tenant_id: int) -> QuerySet:
+    return (
+        SkillMessage.objects.received_by(stand_in(user_id, tenant_id))
+        .order_by()
+        .values("to_user_id")
+        .annotate(
+            unread=Count("id", filter=Q(read_at__isnull=True)),
+            pending=Count("id", filter=Q(status=SkillMessage.Status.PENDING)),
+        )
     )
+
+
+def dashboard_card(user: User) -> dict:
+    # One row (the person's received messages' counts), none when nothing was received.
+    rows = _inbox_counts(user_id=user.pk, tenant_id=user.tenant_id)
+    counts = rows[0] if rows else {"unread": 0, "pending": 0}
     return {
         "title": "Messages",
         "value": counts["unread"],

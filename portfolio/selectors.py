@@ -22,6 +22,7 @@ from portfolio.models import (
 )
 from skills.models import Skill
 from tenancy.models import User
+from tenancy.prepared import prepared, stand_in
 from tenancy.text import is_storable
 
 # Columns a list never needs: the text can be 100,000 characters per row.
@@ -129,16 +130,21 @@ class Totals:
         return self.count >= self.limit
 
 
-def monthly(*, user: User) -> tuple[Totals, list[tuple[datetime.date, float]]]:
-    """`totals` and `hours_by_month` from one query (the list page and the dashboard
-    show both): per month, its artifacts and hours; the totals are their sums."""
-    rows = list(
-        WorkArtifact.objects.owned_by(user)
+@prepared(user_id=int, tenant_id=int)
+def _months(user_id: int, tenant_id: int) -> QuerySet:
+    return (
+        WorkArtifact.objects.owned_by(stand_in(user_id, tenant_id))
         .annotate(month=TruncMonth("artifact_date"))
         .values("month")
         .annotate(count=Count("pk"), hours=Sum("estimated_hours_saved"))
         .order_by("month")
     )
+
+
+def monthly(*, user: User) -> tuple[Totals, list[tuple[datetime.date, float]]]:
+    """`totals` and `hours_by_month` from one query (the list page and the dashboard
+    show both): per month, its artifacts and hours; the totals are their sums."""
+    rows = _months(user_id=user.pk, tenant_id=user.tenant_id)
     summary = Totals(
         count=sum(row["count"] for row in rows),
         hours=sum(row["hours"] or 0.0 for row in rows),

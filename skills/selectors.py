@@ -3,12 +3,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from django.db import connection
-from django.db.models import Count, Q
+from django.db.models import Count, Q, QuerySet
 from django.urls import reverse
 
 from portfolio.models import ProfileEvidence, ProfileSkill, WorkArtifact
 from skills.models import Skill
 from tenancy.models import User
+from tenancy.prepared import prepared
 
 
 @dataclass(frozen=True)
@@ -205,10 +206,20 @@ def skill_ancestors(*, skill: Skill) -> list[Skill]:
     return list(reversed(chain))
 
 
-def dashboard_card(user: User) -> dict:
-    counts = Skill.objects.for_tenant(user.tenant_id).aggregate(
-        total=Count("id"), mine=Count("id", filter=Q(author=user))
+@prepared(user_id=int, tenant_id=int)
+def _skill_counts(user_id: int, tenant_id: int) -> QuerySet:
+    return (
+        Skill.objects.for_tenant(tenant_id)
+        .order_by()
+        .values("tenant_id")
+        .annotate(total=Count("id"), mine=Count("id", filter=Q(author_id=user_id)))
     )
+
+
+def dashboard_card(user: User) -> dict:
+    # One row per tenant (its skills' counts), none when it has no skill yet.
+    rows = _skill_counts(user_id=user.pk, tenant_id=user.tenant_id)
+    counts = rows[0] if rows else {"total": 0, "mine": 0}
     return {
         "title": "Skills",
         "value": counts["total"],

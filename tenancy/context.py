@@ -85,3 +85,18 @@ def current_tenant_id(*, using: str = DEFAULT_DB_ALIAS) -> int | None:
         cursor.execute("SELECT NULLIF(current_setting(%s, true), '')", [TENANT_SETTING])
         value = cursor.fetchone()[0]
     return int(value) if value else None
+
+
+@contextmanager
+def placeholder_tenant(value: int) -> Iterator[None]:
+    """Python's view of the active tenant set to `value`, nothing sent to the database.
+
+    Only for tenancy.prepared, which compiles a read once with a placeholder where the
+    tenant goes and puts each run's active tenant there; the database's setting, the
+    fence, is untouched.
+    """
+    token = _active_tenant.set(value)
+    try:
+        yield
+    finally:
+        _active_tenant.reset(token)

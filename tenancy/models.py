@@ -142,18 +142,24 @@ class ActiveTenant(models.Expression):
         self.model_label = model_label
 
     def as_sql(self, compiler: Any, connection: Any) -> tuple[str, list[Any]]:
-        from django.conf import settings
+        return "%s", [active_tenant_or_fail(self.model_label)]
 
-        from tenancy.context import active_tenant_id
 
-        tenant_id = active_tenant_id()
-        if tenant_id is None and getattr(settings, "TENANCY_STRICT", False):
-            raise TenantContextMissing(
-                f"{self.model_label} was queried outside any tenant context: wrap the "
-                "code in tenancy.context.tenant_context(tenant) (requests get one from "
-                "TenantMiddleware once signed in)."
-            )
-        return "%s", [tenant_id]
+def active_tenant_or_fail(model_label: str) -> int | None:
+    """The active tenant's id for a query of `model_label` about to run; outside any
+    tenant context TenantContextMissing in strict mode, else None (NULL: no row)."""
+    from django.conf import settings
+
+    from tenancy.context import active_tenant_id
+
+    tenant_id = active_tenant_id()
+    if tenant_id is None and getattr(settings, "TENANCY_STRICT", False):
+        raise TenantContextMissing(
+            f"{model_label} was queried outside any tenant context: wrap the "
+            "code in tenancy.context.tenant_context(tenant) (requests get one from "
+            "TenantMiddleware once signed in)."
+        )
+    return tenant_id
 
 
 class TenantManager(models.Manager):

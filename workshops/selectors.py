@@ -24,6 +24,7 @@ from django.db.models.functions import Coalesce, NullIf
 from django.urls import reverse
 
 from tenancy.models import User
+from tenancy.prepared import prepared, stand_in
 from tenancy.shortcuts import only_names_of
 from workshops.models import (
     ChatMessage,
@@ -156,18 +157,22 @@ class _SumOverGroups(Func):
     output_field = IntegerField()
 
 
+@prepared(user_id=int, tenant_id=int)
+def _dashboard_workshops(user_id: int, tenant_id: int) -> QuerySet[Workshop]:
+    user = stand_in(user_id, tenant_id)
+    # The dashboard shows a workshop's title and step counts: only those are read.
+    return _with_step_counts(Workshop.objects.of_member(user).only("title"), user).annotate(
+        all_workshops=_SumOverGroups(Count("pk", distinct=True)),
+        all_facilitating=_SumOverGroups(Count("pk", distinct=True, filter=Q(owner=user))),
+        all_steps=_SumOverGroups(Count("steps")),
+        all_done=_SumOverGroups(Count("steps", filter=Q(steps__status=DONE))),
+    )[:DASHBOARD_WORKSHOPS]
+
+
 def dashboard_card(user: User) -> dict:
     """The Workshops tile (facilitated, joined, steps done) and the dashboard's newest
     workshops: one query, where the tile and the list were one each."""
-    # The dashboard shows a workshop's title and step counts: only those are read.
-    workshops = list(
-        _with_step_counts(Workshop.objects.of_member(user).only("title"), user).annotate(
-            all_workshops=_SumOverGroups(Count("pk", distinct=True)),
-            all_facilitating=_SumOverGroups(Count("pk", distinct=True, filter=Q(owner=user))),
-            all_steps=_SumOverGroups(Count("steps")),
-            all_done=_SumOverGroups(Count("steps", filter=Q(steps__status=DONE))),
-        )[:DASHBOARD_WORKSHOPS]
-    )
+    workshops = _dashboard_workshops(user_id=user.pk, tenant_id=user.tenant_id)
     first = workshops[0] if workshops else None
     total = first.all_workshops if first else 0
     facilitating = first.all_facilitating if first else 0

@@ -1,0 +1,197 @@
+"""Prepared reads (tenancy/prepared.py): compiled once per process, run with each call's
+values and each call's tenant. The tenant is never a constant of the cached SQL, a
+read run in one tenant never shows another's rows, and a read that cannot be
+prepared as written is refused at its first call, not run in the wrong shape."""
+
+from __future__ import annotations
+
+import threading
+from datetime import UTC, datetime
+
+import pytest
+from django.db import connection, connections
+from django.db.models import Count, Q, QuerySet
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from skills.models import Skill
+from tenancy.context import tenant_context
+from tenancy.models import TenantContextMissing
+from tenancy.prepared import PreparedReadError, prepared
+from tests.factories import SkillFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+builds = []
+
+
+@prepared(author_id=int)
+def skills_by(author_id: int) -> QuerySet[Skill]:
+    builds.append(author_id)
+    return Skill.objects.filter(author_id=author_id).select_related("author").order_by("name")
+
+
+def test_rows_are_the_querysets_and_the_read_is_built_once(alice, bob, in_tenant):
+    SkillFactory(author=alice, name="Budgets")
+    SkillFactory(author=alice, name="Audits")
+    SkillFactory(author=bob, name="Contracts")
+    with in_tenant(alice):
+        for user in (alice, bob, alice):
+            rows = skills_by(author_id=user.pk)
+            assert rows == list(skills_by.queryset(author_id=user.pk))
+            assert all(row.author == user for row in rows)  # select_related kept
+        assert [s.name for s in skills_by(author_id=alice.pk)] == ["Audits", "Budgets"]
+    assert len([b for b in builds if b > 0]) == 3  # the three .queryset() calls
+    assert len([b for b in builds if b < 0]) <= 1  # and one build with placeholders
+
+
+def test_the_cached_sql_names_no_tenant_and_each_call_runs_in_its_own(alice, carol, in_tenant):
+    SkillFactory(author=alice, name="Acme's")
+    SkillFactory(author=carol, name="Globex's")
+    with in_tenant(alice):
+        assert [s.name for s in skills_by(author_id=alice.pk)] == ["Acme's"]
+    compiled = skills_by._compiled
+    assert alice.tenant_id not in compiled.params
+    with in_tenant(carol), CaptureQueriesContext(connection) as queries:
+        assert [s.name for s in skills_by(author_id=carol.pk)] == ["Globex's"]
+    assert skills_by._compiled is compiled  # not compiled again for the second tenant
+    (sql,) = [q["sql"] for q in queries.captured_queries]
+    assert f'"skills_skill"."tenant_id" = {carol.tenant_id}' in sql
+    assert f"= {alice.tenant_id} " not in sql
+
+
+def test_an_argument_naming_another_tenants_row_shows_nothing(alice, carol, in_tenant):
+    SkillFactory(author=carol)
+    with in_tenant(alice):
+        assert skills_by(author_id=carol.pk) == []
+
+
+def test_outside_any_tenant_context_it_raises_as_a_query_would(alice):
+    SkillFactory(author=alice)
+    with pytest.raises(TenantContextMissing, match=r"skills\.Skill"):
+        skills_by(author_id=alice.pk)
+
+
+def test_in_production_outside_any_context_it_fails_closed(alice, settings):
+    SkillFactory(author=alice)
+    settings.TENANCY_STRICT = False
+    assert skills_by(author_id=alice.pk) == []
+
+
+@pytest.mark.parametrize("value", [None, True, "1", 1.0, [1]])
+def test_a_value_of_another_kind_is_refused_before_any_query(alice, in_tenant, value):
+    with (
+        in_tenant(alice),
+        CaptureQueriesContext(connection) as queries,
+        pytest.raises(PreparedReadError, match="author_id must be int"),
+    ):
+        skills_by(author_id=value)
+    assert queries.captured_queries == []
+
+
+def test_missing_or_extra_arguments_are_refused(alice, in_tenant):
+    with in_tenant(alice), pytest.raises(PreparedReadError, match="author_id"):
+        skills_by(author=alice.pk)
+
+
+def test_grouped_counts_read_what_aggregate_would(alice, bob, in_tenant):
+    @prepared(tenant_id=int, author_id=int)
+    def counts(tenant_id: int, author_id: int) -> QuerySet:
+        return (
+            Skill.objects.filter(tenant_id=tenant_id)
+            .order_by()
+            .values("tenant_id")
+            .annotate(total=Count("id"), mine=Count("id", filter=Q(author_id=author_id)))
+        )
+
+    SkillFactory(author=alice)
+    SkillFactory(author=bob)
+    with in_tenant(alice):
+        (row,) = counts(tenant_id=alice.tenant_id, author_id=alice.pk)
+        expected = Skill.objects.for_tenant(alice.tenant_id).aggregate(
+            total=Count("id"), mine=Count("id", filter=Q(author=alice))
+        )
+        assert (row["total"], row["mine"]) == (expected["total"], expected["mine"]) == (2, 1)
+
+
+def test_reads_that_cannot_be_prepared_are_refused_at_the_first_call(alice, in_tenant):
+    @prepared(name=str)
+    def transformed(name: str) -> QuerySet:
+        return Skill.objects.filter(name__icontains=name)
+
+    @prepared(limit=int)
+    def sliced(limit: int) -> QuerySet:
+        return Skill.objects.order_by("pk")[:limit]
+
+    @prepared(author_id=int)
+    def inlined(author_id: int) -> QuerySet:
+        return Skill.objects.extra(where=[f"author_id = {author_id}"])
+
+    @prepared()
+    def frozen_now() -> QuerySet:
+        return Skill.objects.filter(created_at__lte=timezone.now())
+
+    @prepared(author_id=int)
+    def counted(author_id: int) -> int:
+        return Skill.objects.filter(author_id=author_id).count()
+
+    with in_tenant(alice):
+        with pytest.raises(PreparedReadError, match="do not reach the SQL as bound"):
+            transformed(name="budget")
+        # A slice is written into the SQL; Django refuses the negative placeholder.
+        with pytest.raises(ValueError, match="Negative indexing"):
+            sliced(limit=5)
+        with pytest.raises(PreparedReadError, match="written into the SQL"):
+            inlined(author_id=alice.pk)
+        with pytest.raises(PreparedReadError, match="constant of the prepared SQL"):
+            frozen_now()
+        with pytest.raises(PreparedReadError, match="must return a QuerySet"):
+            counted(author_id=alice.pk)
+
+
+def test_a_time_passed_as_an_argument_is_bound(alice, in_tenant):
+    @prepared(before=datetime)
+    def made_before(before: datetime) -> QuerySet:
+        return Skill.objects.filter(created_at__lt=before).order_by("pk")
+
+    SkillFactory(author=alice)
+    with in_tenant(alice):
+        assert made_before(before=datetime(2000, 1, 1, tzinfo=UTC)) == []
+        assert len(made_before(before=timezone.now())) == 1
+        with pytest.raises(PreparedReadError, match="aware"):
+            made_before(before=datetime(2000, 1, 1))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_threads_each_run_it_on_their_own_connection_and_tenant(acme, globex):
+    """Gunicorn's threads share the compiled read; each runs it in its own request's
+    transaction and tenant (the compiler built in one thread holds that thread's
+    connection, which must never be used by another)."""
+    authors = {acme.pk: UserFactory(tenant=acme), globex.pk: UserFactory(tenant=globex)}
+    for tenant_id, author in authors.items():
+        with tenant_context(tenant_id):
+            SkillFactory.create_batch(3 if tenant_id == acme.pk else 2, author=author)
+    seen: dict[int, set[int]] = {acme.pk: set(), globex.pk: set()}
+    errors: list[BaseException] = []
+    start = threading.Barrier(4)
+
+    def run(tenant_id: int) -> None:
+        try:
+            start.wait()
+            for _ in range(20):
+                with tenant_context(tenant_id):
+                    rows = skills_by(author_id=authors[tenant_id].pk)
+                seen[tenant_id].add(len(rows))
+                assert {row.tenant_id for row in rows} == {tenant_id}
+        except BaseException as error:  # reported below, in the test's thread
+            errors.append(error)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=run, args=(t,)) for t in (acme.pk, globex.pk) * 2]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert seen == {acme.pk: {3}, globex.pk: {2}}
