@@ -96,12 +96,18 @@ def workshop_steps(*, workshop: Workshop) -> list[WorkshopStep]:
     )
 
 
+@prepared(user_id=int, tenant_id=int, workshop_id=int)
+def _member_workshop_steps(user_id: int, tenant_id: int, workshop_id: int) -> QuerySet:
+    user = stand_in(user_id, tenant_id)
+    return _in_order_with_saved(member_steps(user=user).filter(workshop_id=workshop_id))
+
+
 def member_step_and_steps(
     *, user: User, pk: int, step_id: str
 ) -> tuple[WorkshopStep, list[WorkshopStep]] | None:
     """The step page's step and all its workshop's steps in order, if the user is a
     member: one query, where loading the step and then its workshop's steps took two."""
-    steps = list(_in_order_with_saved(member_steps(user=user).filter(workshop_id=pk)))
+    steps = _member_workshop_steps(user_id=user.pk, tenant_id=user.tenant_id, workshop_id=pk)
     step = next((s for s in steps if s.step_definition_id == step_id), None)
     return (step, steps) if step is not None else None
 
@@ -127,20 +133,44 @@ class StepPage:
 def step_page(*, step: WorkshopStep, steps: list[WorkshopStep] | None = None) -> StepPage:
     """Everything the step page shows: four queries however long the chat, three when
     the caller has the workshop's steps already (member_step_and_steps)."""
-    scoped = {"tenant_id": step.tenant_id, "workshop_step": step}
+    scoped = {"tenant_id": step.tenant_id, "step_id": step.pk}
+    artifact = _step_artifact(**scoped)
+    summary = _step_summary(**scoped)
     return StepPage(
         step=step,
         steps=workshop_steps(workshop=step.workshop) if steps is None else steps,
-        chat=list(
-            only_names_of(
-                ChatMessage.objects.filter(**scoped).select_related("author"), "author"
-            ).order_by("created_at", "id")
-        ),
-        artifact=only_names_of(
-            StepArtifact.objects.filter(**scoped).select_related("saved_by"), "saved_by"
-        ).first(),
-        summary=StepSummary.objects.filter(**scoped).first(),
+        chat=_step_chat(**scoped),
+        artifact=artifact[0] if artifact else None,
+        summary=summary[0] if summary else None,
     )
+
+
+@prepared(tenant_id=int, step_id=int)
+def _step_chat(tenant_id: int, step_id: int) -> QuerySet[ChatMessage]:
+    return only_names_of(
+        ChatMessage.objects.filter(tenant_id=tenant_id, workshop_step_id=step_id).select_related(
+            "author"
+        ),
+        "author",
+    ).order_by("created_at", "id")
+
+
+# A step has at most one artifact and one summary (unique per step).
+@prepared(tenant_id=int, step_id=int)
+def _step_artifact(tenant_id: int, step_id: int) -> QuerySet[StepArtifact]:
+    return only_names_of(
+        StepArtifact.objects.filter(tenant_id=tenant_id, workshop_step_id=step_id)
+        .select_related("saved_by")
+        .order_by("pk"),
+        "saved_by",
+    )[:1]
+
+
+@prepared(tenant_id=int, step_id=int)
+def _step_summary(tenant_id: int, step_id: int) -> QuerySet[StepSummary]:
+    return StepSummary.objects.filter(tenant_id=tenant_id, workshop_step_id=step_id).order_by("pk")[
+        :1
+    ]
 
 
 # The dashboard lists my newest workshops; its Workshops tile counts them all.
