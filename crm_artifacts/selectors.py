@@ -139,26 +139,46 @@ class Overview:
         return sum(batch.pending_count for batch in self.pending_batches)
 
 
+def _deciders_named(tenant_id: int, customer_id: int) -> tuple[QuerySet[Proposal], QuerySet]:
+    """The customer's proposals with the names of who decided and who reverted (the
+    rows show only those), and the batches with something pending."""
+    mine = Proposal.objects.filter(tenant_id=tenant_id, customer_id=customer_id)
+    pending_batch_ids = mine.filter(status=ProfileEditStatus.PENDING).values("batch_id")
+    named = only_names_of(
+        mine.select_related("decided_by", "reverted_by"), "decided_by", "reverted_by"
+    )
+    return named, pending_batch_ids
+
+
+@prepared(tenant_id=int, customer_id=int)
+def _open_batches(tenant_id: int, customer_id: int) -> QuerySet[Proposal]:
+    named, pending_batch_ids = _deciders_named(tenant_id, customer_id)
+    return named.filter(batch_id__in=pending_batch_ids)[:PENDING_LIMIT]
+
+
+@prepared(tenant_id=int, customer_id=int)
+def _decided(tenant_id: int, customer_id: int) -> QuerySet[Proposal]:
+    """The other decisions, newest first, one more than shown (to say there are more)."""
+    named, pending_batch_ids = _deciders_named(tenant_id, customer_id)
+    return named.exclude(batch_id__in=pending_batch_ids).order_by("-created_at", "-id")[
+        : HISTORY_LIMIT + 1
+    ]
+
+
+@prepared(tenant_id=int, customer_id=int)
+def _open_follow_ups(tenant_id: int, customer_id: int) -> QuerySet[FollowUp]:
+    return FollowUp.objects.filter(
+        tenant_id=tenant_id, customer_id=customer_id, done=False, dismissed=False
+    ).order_by("due_on", "id")
+
+
 def customer_overview(customer: Customer) -> Overview:
     """Batches with something pending first (whole, so decided rows keep their place),
     then the other decisions newest first, then follow-ups: three queries."""
-    mine = Proposal.objects.filter(tenant_id=customer.tenant_id, customer=customer)
-    pending_batch_ids = mine.filter(status=ProfileEditStatus.PENDING).values("batch_id")
-    # Of who decided and who reverted, only the names the rows show.
-    with_deciders = only_names_of(
-        mine.select_related("decided_by", "reverted_by"), "decided_by", "reverted_by"
-    )
-    open_artifacts = list(with_deciders.filter(batch_id__in=pending_batch_ids)[:PENDING_LIMIT])
-    history = list(
-        with_deciders.exclude(batch_id__in=pending_batch_ids).order_by("-created_at", "-id")[
-            : HISTORY_LIMIT + 1
-        ]
-    )
-    follow_ups = list(
-        FollowUp.objects.filter(
-            tenant_id=customer.tenant_id, customer=customer, done=False, dismissed=False
-        ).order_by("due_on", "id")
-    )
+    scoped = {"tenant_id": customer.tenant_id, "customer_id": customer.pk}
+    open_artifacts = _open_batches(**scoped)
+    history = _decided(**scoped)
+    follow_ups = _open_follow_ups(**scoped)
     _flag_stale(open_artifacts, customer.profile)
     return Overview(
         pending_batches=_plan_follow_ups(_batches(open_artifacts), customer),
@@ -499,10 +519,16 @@ def dashboard_card(user: User) -> dict:
 # --- Single objects and the source repository's reads ----------------------
 
 
+@prepared(tenant_id=int, customer_id=int)
+def _customer(tenant_id: int, customer_id: int) -> QuerySet[Customer]:
+    return Customer.objects.filter(tenant_id=tenant_id, pk=customer_id).order_by("pk")[:1]
+
+
 def get_customer(*, user: User, customer_id: object) -> Customer:
     """The user's customer by id (any id: a bad one is simply not found)."""
     pk = parse_id(customer_id)
-    customer = Customer.objects.filter(tenant_id=user.tenant_id, pk=pk).first() if pk else None
+    rows = _customer(tenant_id=user.tenant_id, customer_id=pk) if pk else []
+    customer = rows[0] if rows else None
     return ensure_rm_of_customer(user=user, customer=customer)
 
 
