@@ -79,10 +79,19 @@ def artifact_list_queryset(
     return artifacts
 
 
+@prepared(user_id=int, tenant_id=int)
+def _plain_list(user_id: int, tenant_id: int) -> QuerySet[WorkArtifact]:
+    return artifact_list_queryset(user=stand_in(user_id, tenant_id))
+
+
 def artifact_list(*, user: User, **filters: Any) -> list[WorkArtifact]:
     """artifact_list_queryset's rows, each with `suggested_skills` (Skill objects,
     in suggestion order)."""
-    artifacts = list(artifact_list_queryset(user=user, **filters))
+    narrowed = any(filters.get(name) for name in ("q", "category", "date_from", "date_to"))
+    if narrowed or filters.get("sort", DEFAULT_SORT) != DEFAULT_SORT:
+        artifacts = list(artifact_list_queryset(user=user, **filters))
+    else:  # the list as it opens, the one most views ask for
+        artifacts = _plain_list(user_id=user.pk, tenant_id=user.tenant_id)
     attach_suggested_skills(artifacts, tenant_id=user.tenant_id)
     return artifacts
 

@@ -67,6 +67,10 @@ _FIRST_INT = -2_031_000_000
 _TENANT_ARGUMENT = "<the active tenant>"
 
 
+# Every prepared read of the project, for the tests that check them all.
+REGISTRY: list[PreparedRead[Any]] = []
+
+
 class PreparedReadError(TypeError):
     """A read that cannot be prepared as written, or a call with a value of the wrong kind."""
 
@@ -134,6 +138,7 @@ class PreparedRead(Generic[M]):
         self._compiled: _Compiled | None = None
         self._lock = threading.Lock()
         update_wrapper(self, build)
+        REGISTRY.append(self)
 
     def queryset(self, **values: Any) -> QuerySet:
         """The read as an ordinary queryset with these values (tests compare the two)."""
