@@ -353,8 +353,14 @@ def machine(port: int) -> dict[str, str]:
 
 def table_sizes() -> dict[str, int]:
     """Rows per table of the data under load (counted past RLS by the planner's statistics)."""
-    from django.db import connection
+    from django.conf import settings
+    from django.db import connections
 
+    from config.database import OWNER_ALIAS
+
+    # ANALYZE as the tables' owner: the serving role may not, and a table never
+    # analyzed has no estimate (the load data was just written).
+    connection = connections[OWNER_ALIAS if OWNER_ALIAS in settings.DATABASES else "default"]
     tables = ["tenancy_tenant", "tenancy_user", "portfolio_workartifact"]
     tables += ["messaging_skillmessage", "workshops_workshop", "crm_artifacts_customer"]
     tables += ["crm_artifacts_artifact"]
