@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from messaging.models import SkillMessage, SkillMessageQuerySet
 from tenancy.models import User
-from tenancy.prepared import prepared, stand_in
+from tenancy.prepared import PreparedPages, prepared, stand_in
 from tenancy.shortcuts import only_names_of
 
 PAGE_SIZE = 50
@@ -48,7 +48,20 @@ def _filtered(qs: SkillMessageQuerySet, status: str) -> SkillMessageQuerySet:
 
 def messages_for_user(*, user: User, page: int | str | None = 1, status: str = "") -> Page:
     """The user's inbox, newest first, PAGE_SIZE per page (out-of-range pages clamp)."""
-    return _page(_with_related(_filtered(SkillMessage.objects.received_by(user), status)), page)
+    if status:  # a narrowed inbox is built for the request
+        return _page(_with_related(_filtered(SkillMessage.objects.received_by(user), status)), page)
+    # The whole inbox, the one most views ask for: its count and its page prepared.
+    person = {"user_id": user.pk, "tenant_id": user.tenant_id}
+    pages = PreparedPages(
+        total=lambda: next((row["total"] for row in _inbox_counts(**person)), 0),
+        rows=lambda limit, offset: _inbox_page(**person, limit=limit, offset=offset),
+    )
+    return Paginator(pages, PAGE_SIZE).get_page(page)
+
+
+@prepared(user_id=int, tenant_id=int, paged=True)
+def _inbox_page(user_id: int, tenant_id: int) -> SkillMessageQuerySet:
+    return _with_related(SkillMessage.objects.received_by(stand_in(user_id, tenant_id)))
 
 
 def sent_messages_for_user(*, user: User, page: int | str | None = 1, status: str = "") -> Page:
@@ -88,6 +101,7 @@ def _inbox_counts(user_id: int, tenant_id: int) -> QuerySet:
         .order_by()
         .values("to_user_id")
         .annotate(
+            total=Count("id"),
             unread=Count("id", filter=Q(read_at__isnull=True)),
             pending=Count("id", filter=Q(status=SkillMessage.Status.PENDING)),
         )

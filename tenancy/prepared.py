@@ -65,6 +65,7 @@ KINDS = (int, str, date, datetime)
 _TENANT = -2_030_000_001
 _FIRST_INT = -2_031_000_000
 _TENANT_ARGUMENT = "<the active tenant>"
+_PAGE_KINDS = {"limit": int, "offset": int}
 
 
 # Every prepared read of the project, for the tests that check them all.
@@ -129,12 +130,15 @@ class _Compiled:
 
 
 class PreparedRead(Generic[M]):
-    def __init__(self, build: Callable[..., QuerySet], kinds: dict[str, type]) -> None:
+    def __init__(
+        self, build: Callable[..., QuerySet], kinds: dict[str, type], *, paged: bool = False
+    ) -> None:
         for kind in kinds.values():
             if kind not in KINDS:
                 raise PreparedReadError(f"a prepared read's arguments are {KINDS}, not {kind!r}")
         self._build = build
         self._kinds = kinds
+        self._paged = paged
         self._compiled: _Compiled | None = None
         self._lock = threading.Lock()
         update_wrapper(self, build)
@@ -145,12 +149,15 @@ class PreparedRead(Generic[M]):
         return self._build(**values)
 
     def __call__(self, **values: Any) -> list[M]:
-        if values.keys() != self._kinds.keys():
+        kinds = {**self._kinds, **(_PAGE_KINDS if self._paged else {})}
+        if values.keys() != kinds.keys():
             raise PreparedReadError(
-                f"{self._build.__qualname__} takes {sorted(self._kinds)}, got {sorted(values)}"
+                f"{self._build.__qualname__} takes {sorted(kinds)}, got {sorted(values)}"
             )
         for name, value in values.items():
-            _check_value(name, self._kinds[name], value)
+            _check_value(name, kinds[name], value)
+        if self._paged and (values["limit"] < 1 or values["offset"] < 0):
+            raise PreparedReadError(f"a page needs limit >= 1 and offset >= 0, not {values}")
         compiled = self._compile()
         params = list(compiled.params)
         for index, name in compiled.arguments:
@@ -158,6 +165,8 @@ class PreparedRead(Generic[M]):
                 params[index] = active_tenant_or_fail(compiled.queryset.model._meta.label)
             else:
                 params[index] = values[name]
+        if self._paged:
+            params += [values["limit"], values["offset"]]
         return self._run(compiled, tuple(params))
 
     def _compile(self) -> _Compiled:
@@ -184,6 +193,14 @@ class PreparedRead(Generic[M]):
             query = queryset.query  # applies a related manager's deferred filter
             compiler = query.get_compiler(using=queryset.db)
             sql, params = compiler.as_sql()
+        if self._paged:
+            if query.is_sliced or query.select_for_update or query.combinator:
+                raise PreparedReadError(
+                    f"{self._build.__qualname__}: a paged read is a plain SELECT, not sliced, "
+                    "combined or locked: the page's LIMIT and OFFSET go at its end"
+                )
+            # Where Django writes a slice's LIMIT/OFFSET, as bound parameters instead.
+            sql = f"{sql} LIMIT %s OFFSET %s"
         return _Compiled(
             queryset=queryset,
             compiler=compiler,
@@ -238,14 +255,37 @@ class PreparedRead(Generic[M]):
         return run._result_cache
 
 
-def prepared(**kinds: type) -> Callable[[Callable[..., QuerySet[Any]]], PreparedRead[Any]]:
+def prepared(
+    *, paged: bool = False, **kinds: type
+) -> Callable[[Callable[..., QuerySet[Any]]], PreparedRead[Any]]:
     """Compile the decorated queryset builder once per process; call it with keyword
-    arguments of the kinds given (int, str, date, aware datetime) for a list of rows."""
+    arguments of the kinds given (int, str, date, aware datetime) for a list of rows.
+    `paged=True`: each call also takes `limit` and `offset`, bound like the others."""
 
     def decorate(build: Callable[..., QuerySet[Any]]) -> PreparedRead[Any]:
-        return PreparedRead(build, kinds)
+        return PreparedRead(build, kinds, paged=paged)
 
     return decorate
+
+
+class PreparedPages:
+    """What Django's Paginator reads (a count, then one slice) from prepared reads:
+    `Paginator(PreparedPages(total, page_rows), PAGE_SIZE).get_page(n)` pages as over a
+    queryset, with `total()` the rows' count and `page_rows(limit, offset)` a paged read."""
+
+    ordered = True  # the paged read orders its rows (Paginator warns otherwise)
+
+    def __init__(self, total: Callable[[], int], rows: Callable[[int, int], list[Any]]) -> None:
+        self._total = total
+        self._rows = rows
+
+    def count(self) -> int:
+        return self._total()
+
+    def __getitem__(self, page: slice) -> list[Any]:
+        offset = page.start or 0
+        # An empty list's one page is the slice [0:0]: nothing to read.
+        return self._rows(page.stop - offset, offset) if page.stop > offset else []
 
 
 def stand_in(user_id: int, tenant_id: int) -> User:

@@ -216,3 +216,53 @@ def test_every_prepared_read_of_the_apps_takes_its_tenant_per_call(acme):
         arguments = {name for _, name in compiled.arguments}
         assert module._TENANT_ARGUMENT in arguments or "tenant_id" in arguments, read
         assert not [p for p in compiled.params if type(p) is int and p == acme.pk], read
+
+
+@prepared(author_id=int, paged=True)
+def skills_page(author_id: int) -> QuerySet[Skill]:
+    return Skill.objects.filter(author_id=author_id).order_by("name", "pk")
+
+
+def test_a_paged_read_binds_its_limit_and_offset(alice, in_tenant):
+    for n in range(7):
+        SkillFactory(author=alice, name=f"Skill {n}")
+    with in_tenant(alice):
+        everything = list(skills_page.queryset(author_id=alice.pk))
+        for limit, offset in [(3, 0), (3, 3), (3, 6), (10, 0), (2, 9)]:
+            rows = skills_page(author_id=alice.pk, limit=limit, offset=offset)
+            assert rows == everything[offset : offset + limit]
+        with pytest.raises(PreparedReadError, match="limit >= 1"):
+            skills_page(author_id=alice.pk, limit=0, offset=0)
+        with pytest.raises(PreparedReadError, match="limit"):
+            skills_page(author_id=alice.pk)
+
+
+def test_django_paginates_prepared_pages_as_it_does_a_queryset(alice, in_tenant):
+    from django.core.paginator import Paginator
+
+    from tenancy.prepared import PreparedPages
+
+    for n in range(7):
+        SkillFactory(author=alice, name=f"Skill {n}")
+    with in_tenant(alice):
+        prepared_pages = PreparedPages(
+            total=lambda: 7,
+            rows=lambda limit, offset: skills_page(author_id=alice.pk, limit=limit, offset=offset),
+        )
+        queryset = skills_page.queryset(author_id=alice.pk)
+        for number in (1, 2, 3, 4, "x", None, -1):  # past the end, not a number: as Django
+            page = Paginator(prepared_pages, 3).get_page(number)
+            expected = Paginator(queryset, 3).get_page(number)
+            assert (page.number, list(page)) == (expected.number, list(expected))
+            assert page.has_next() == expected.has_next()
+        empty = PreparedPages(total=lambda: 0, rows=lambda limit, offset: pytest.fail("read"))
+        assert list(Paginator(empty, 3).get_page(1)) == []  # nothing read for an empty list
+
+
+def test_a_paged_read_must_not_slice_itself(alice, in_tenant):
+    @prepared(paged=True)
+    def sliced() -> QuerySet:
+        return Skill.objects.order_by("pk")[:5]
+
+    with in_tenant(alice), pytest.raises(PreparedReadError, match="not sliced"):
+        sliced(limit=5, offset=0)
