@@ -285,6 +285,16 @@ class PendingScreen:
         return sum(g.pending_count for g in self.groups)
 
 
+@prepared(user_id=int, tenant_id=int)
+def _customers_pending(user_id: int, tenant_id: int) -> QuerySet[Customer]:
+    return customers_of(stand_in(user_id, tenant_id)).filter(pending_count__gt=0)
+
+
+@prepared(user_id=int, tenant_id=int)
+def _pending_first(user_id: int, tenant_id: int) -> QuerySet[Proposal]:
+    return pending_queryset(stand_in(user_id, tenant_id), PendingFilters())[:PENDING_LIMIT]
+
+
 def pending_screen(user: User, filters: PendingFilters | None = None) -> PendingScreen:
     """The RM's pending proposals grouped by customer, with counts (two queries).
 
@@ -293,8 +303,12 @@ def pending_screen(user: User, filters: PendingFilters | None = None) -> Pending
     Filtered: only the matching proposals, counted; customers with none left out.
     """
     filters = filters or PendingFilters()
-    customers = {c.pk: c for c in customers_of(user).filter(pending_count__gt=0)}
-    artifacts = list(pending_queryset(user, filters)[:PENDING_LIMIT])
+    person = {"user_id": user.pk, "tenant_id": user.tenant_id}
+    customers = {c.pk: c for c in _customers_pending(**person)}
+    if filters == PendingFilters():  # the screen as it opens, the one most views ask for
+        artifacts = _pending_first(**person)
+    else:
+        artifacts = list(pending_queryset(user, filters)[:PENDING_LIMIT])
     by_customer: dict[int, list[Proposal]] = {}
     for artifact in artifacts:
         if artifact.customer_id in customers:  # (a customer reassigned in between)
@@ -357,6 +371,15 @@ class FieldTimeline:
     changes: list[FieldChange]
 
 
+@prepared(tenant_id=int, customer_id=int)
+def _profile_events(tenant_id: int, customer_id: int) -> QuerySet:
+    return (
+        CustomerProfileEvent.objects.filter(tenant_id=tenant_id, pgh_obj_id=customer_id)
+        .order_by("-pgh_id")
+        .values("pgh_id", "pgh_created_at", "pgh_context", "profile")[: HISTORY_EVENTS + 1]
+    )
+
+
 def profile_history(customer: Customer) -> list[FieldTimeline]:
     """The customer's profile changes per field, newest first (two queries).
 
@@ -364,11 +387,7 @@ def profile_history(customer: Customer) -> list[FieldTimeline]:
     a field is the difference between consecutive snapshots. The newest
     HISTORY_EVENTS events are read, plus the one before them as the base.
     """
-    events = list(
-        CustomerProfileEvent.objects.filter(tenant_id=customer.tenant_id, pgh_obj_id=customer.pk)
-        .order_by("-pgh_id")
-        .values("pgh_id", "pgh_created_at", "pgh_context", "profile")[: HISTORY_EVENTS + 1]
-    )
+    events = _profile_events(tenant_id=customer.tenant_id, customer_id=customer.pk)
     events.reverse()
     base: dict[str, Any] = {}
     if len(events) > HISTORY_EVENTS:
