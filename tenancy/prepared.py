@@ -29,7 +29,9 @@ a page using the read catches a mistake):
 - no date or time is a constant of the SQL: "now" computed inside the builder
   would be frozen at the first call, so it must be an argument;
 - the builder returns a QuerySet (no `.aggregate()`, `.get()` or `.count()`:
-  they run at once; a grouped `.values().annotate()` reads the same figures).
+  they run at once; a grouped `.values().annotate()` reads the same figures),
+  from a model's manager, not a related manager (which would hand its owner, a
+  stand-in with placeholder values, to every row).
 
 Each call checks its values' types (int, str, date, aware datetime): None, a
 bool or a list would compile to a different statement (`IS NULL`, `IN (...)`),
@@ -190,7 +192,14 @@ class PreparedRead(Generic[M]):
                     f"{type(queryset).__name__}: .aggregate(), .get() and .count() run "
                     "at once; a grouped .values().annotate() reads the same figures"
                 )
-            query = queryset.query  # applies a related manager's deferred filter
+            if queryset._known_related_objects:
+                # A related manager's queryset (`user.skills.all()`) hands its owner to
+                # every row it reads: here the stand-in with placeholder values.
+                raise PreparedReadError(
+                    f"{self._build.__qualname__}: build from the model's manager "
+                    "(Skill.objects.filter(author_id=...)), not a related manager"
+                )
+            query = queryset.query
             compiler = query.get_compiler(using=queryset.db)
             sql, params = compiler.as_sql()
         if self._paged:

@@ -17,7 +17,7 @@ from django.utils import timezone
 from skills.models import Skill
 from tenancy.context import tenant_context
 from tenancy.models import TenantContextMissing
-from tenancy.prepared import PreparedReadError, prepared
+from tenancy.prepared import PreparedReadError, prepared, stand_in
 from tests.factories import SkillFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -135,7 +135,13 @@ def test_reads_that_cannot_be_prepared_are_refused_at_the_first_call(alice, in_t
     def counted(author_id: int) -> int:
         return Skill.objects.filter(author_id=author_id).count()
 
+    @prepared(user_id=int, tenant_id=int)
+    def through_a_related_manager(user_id: int, tenant_id: int) -> QuerySet:
+        return stand_in(user_id, tenant_id).skills.all()
+
     with in_tenant(alice):
+        with pytest.raises(PreparedReadError, match="not a related manager"):
+            through_a_related_manager(user_id=alice.pk, tenant_id=alice.tenant_id)
         with pytest.raises(PreparedReadError, match="do not reach the SQL as bound"):
             transformed(name="budget")
         # A slice is written into the SQL; Django refuses the negative placeholder.
