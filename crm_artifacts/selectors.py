@@ -55,7 +55,7 @@ from crm_artifacts.services.errors import (
     NotFound,
 )
 from tenancy.models import User
-from tenancy.prepared import prepared, stand_in
+from tenancy.prepared import counts_of, prepared, stand_in
 from tenancy.shortcuts import only_names_of
 
 HISTORY_LIMIT = 100
@@ -504,11 +504,20 @@ class NavCounts:
 
 
 def nav_counts(user: User) -> NavCounts:
-    """How many customers the user is the RM of, and their pending proposals (one query)."""
-    counts = Customer.objects.of_rm(user).aggregate(
-        customers=Count("id", distinct=True), pending=Count("artifacts", filter=PENDING)
+    """How many customers the user is the RM of, and their pending proposals (one query,
+    on every page: the nav's CRM link)."""
+    rows = _nav_counts(user_id=user.pk, tenant_id=user.tenant_id)
+    return NavCounts(**counts_of(rows, "customers", "pending"))
+
+
+@prepared(user_id=int, tenant_id=int)
+def _nav_counts(user_id: int, tenant_id: int) -> QuerySet:
+    return (
+        Customer.objects.of_rm(stand_in(user_id, tenant_id))
+        .order_by()
+        .values("tenant_id")
+        .annotate(customers=Count("id", distinct=True), pending=Count("artifacts", filter=PENDING))
     )
-    return NavCounts(customers=counts["customers"], pending=counts["pending"])
 
 
 @prepared(user_id=int, tenant_id=int)
@@ -523,9 +532,9 @@ def _pending_counts(user_id: int, tenant_id: int) -> QuerySet:
 
 
 def dashboard_card(user: User) -> dict:
-    # One row (the tenant's, grouped), none when nothing is pending.
-    rows = _pending_counts(user_id=user.pk, tenant_id=user.tenant_id)
-    counts = rows[0] if rows else {"pending": 0, "customers": 0}
+    counts = counts_of(
+        _pending_counts(user_id=user.pk, tenant_id=user.tenant_id), "pending", "customers"
+    )
     customers = counts["customers"]
     return {
         "title": "CRM proposals",

@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from messaging.models import SkillMessage, SkillMessageQuerySet
 from tenancy.models import User
-from tenancy.prepared import PreparedPages, prepared, stand_in
+from tenancy.prepared import PreparedPages, counts_of, prepared, stand_in
 from tenancy.shortcuts import only_names_of
 
 PAGE_SIZE = 50
@@ -53,7 +53,7 @@ def messages_for_user(*, user: User, page: int | str | None = 1, status: str = "
     # The whole inbox, the one most views ask for: its count and its page prepared.
     person = {"user_id": user.pk, "tenant_id": user.tenant_id}
     pages = PreparedPages(
-        total=lambda: next((row["total"] for row in _inbox_counts(**person)), 0),
+        total=lambda: counts_of(_inbox_counts(**person), "total")["total"],
         rows=lambda limit, offset: _inbox_page(**person, limit=limit, offset=offset),
     )
     return Paginator(pages, PAGE_SIZE).get_page(page)
@@ -86,11 +86,21 @@ def awaiting_answer_count(*, user: User) -> int:
 
 def notification_count(*, user: User) -> int:
     """The nav badge: unread messages in my inbox plus answers to my proposals I
-    have not seen. One COUNT; each side matches a partial index (unread, outcome unseen)."""
+    have not seen. One COUNT; each side matches a partial index (unread, outcome unseen).
+    Asked for on every page (the nav's badge)."""
+    rows = _notifications(user_id=user.pk, tenant_id=user.tenant_id)
+    return counts_of(rows, "count")["count"]
+
+
+@prepared(user_id=int, tenant_id=int)
+def _notifications(user_id: int, tenant_id: int) -> QuerySet:
+    user = stand_in(user_id, tenant_id)
     return (
-        SkillMessage.objects.filter(tenant_id=user.tenant_id)
+        SkillMessage.objects.filter(tenant_id=tenant_id)
         .filter(Q(to_user=user, read_at__isnull=True) | Q(from_user=user, proposer_unread=True))
-        .count()
+        .order_by()
+        .values("tenant_id")
+        .annotate(count=Count("id"))
     )
 
 
@@ -109,9 +119,8 @@ def _inbox_counts(user_id: int, tenant_id: int) -> QuerySet:
 
 
 def dashboard_card(user: User) -> dict:
-    # One row (the person's received messages' counts), none when nothing was received.
     rows = _inbox_counts(user_id=user.pk, tenant_id=user.tenant_id)
-    counts = rows[0] if rows else {"unread": 0, "pending": 0}
+    counts = counts_of(rows, "unread", "pending")
     return {
         "title": "Messages",
         "value": counts["unread"],

@@ -9,7 +9,7 @@ from django.urls import reverse
 from portfolio.models import ProfileEvidence, ProfileSkill, WorkArtifact
 from skills.models import Skill
 from tenancy.models import User
-from tenancy.prepared import prepared
+from tenancy.prepared import counts_of, prepared
 
 
 @dataclass(frozen=True)
@@ -217,9 +217,7 @@ def _skill_counts(user_id: int, tenant_id: int) -> QuerySet:
 
 
 def dashboard_card(user: User) -> dict:
-    # One row per tenant (its skills' counts), none when it has no skill yet.
-    rows = _skill_counts(user_id=user.pk, tenant_id=user.tenant_id)
-    counts = rows[0] if rows else {"total": 0, "mine": 0}
+    counts = counts_of(_skill_counts(user_id=user.pk, tenant_id=user.tenant_id), "total", "mine")
     return {
         "title": "Skills",
         "value": counts["total"],

@@ -301,3 +301,10 @@ def stand_in(user_id: int, tenant_id: int) -> User:
     """The user a prepared read's builder filters by: only what filters use of one (its
     id, its tenant), so the querysets' own methods (`owned_by(user)`) serve unchanged."""
     return User(pk=user_id, tenant_id=tenant_id)
+
+
+def counts_of(rows: list[dict[str, Any]], *names: str) -> dict[str, int]:
+    """The counts `names` of a prepared count grouped by one constant key (a grouped
+    `.values(key).annotate(...)` is one row, or none when nothing matched: zeros)."""
+    row = rows[0] if rows else {}
+    return {name: row.get(name, 0) for name in names}
