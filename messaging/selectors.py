@@ -14,13 +14,18 @@ from tenancy.shortcuts import only_names_of
 PAGE_SIZE = 50
 
 
-def _with_related(qs: SkillMessageQuerySet) -> SkillMessageQuerySet:
+# Whom a box's rows name: the inbox its senders, the sent box its recipients (the
+# other side is the reader); a row alone, after an action, both.
+PEOPLE = {"inbox": ("from_user",), "sent": ("to_user",), "": ("from_user", "to_user")}
+
+
+def _with_related(qs: SkillMessageQuerySet, box: str = "") -> SkillMessageQuerySet:
     # One query per page whatever its size: every name a row shows comes along, and
     # only the names.
+    people = PEOPLE[box]
     return only_names_of(
-        qs.select_related("from_user", "to_user", "subject_skill", "proposed_parent_skill"),
-        "from_user",
-        "to_user",
+        qs.select_related(*people, "subject_skill", "proposed_parent_skill"),
+        *people,
         subject_skill=("name",),
         proposed_parent_skill=("name",),
     ).order_by("-created_at", "-id")
@@ -49,7 +54,8 @@ def _filtered(qs: SkillMessageQuerySet, status: str) -> SkillMessageQuerySet:
 def messages_for_user(*, user: User, page: int | str | None = 1, status: str = "") -> Page:
     """The user's inbox, newest first, PAGE_SIZE per page (out-of-range pages clamp)."""
     if status:  # a narrowed inbox is built for the request
-        return _page(_with_related(_filtered(SkillMessage.objects.received_by(user), status)), page)
+        received = _filtered(SkillMessage.objects.received_by(user), status)
+        return _page(_with_related(received, "inbox"), page)
     # The whole inbox, the one most views ask for: its count and its page prepared.
     person = {"user_id": user.pk, "tenant_id": user.tenant_id}
     pages = PreparedPages(
@@ -61,12 +67,12 @@ def messages_for_user(*, user: User, page: int | str | None = 1, status: str = "
 
 @prepared(user_id=int, tenant_id=int, paged=True)
 def _inbox_page(user_id: int, tenant_id: int) -> SkillMessageQuerySet:
-    return _with_related(SkillMessage.objects.received_by(stand_in(user_id, tenant_id)))
+    return _with_related(SkillMessage.objects.received_by(stand_in(user_id, tenant_id)), "inbox")
 
 
 def sent_messages_for_user(*, user: User, page: int | str | None = 1, status: str = "") -> Page:
     """What the user sent, newest first, with each message's status."""
-    return _page(_with_related(_filtered(SkillMessage.objects.sent_by(user), status)), page)
+    return _page(_with_related(_filtered(SkillMessage.objects.sent_by(user), status), "sent"), page)
 
 
 def message_for_row(*, pk: int) -> SkillMessage:
