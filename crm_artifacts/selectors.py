@@ -629,6 +629,12 @@ def artifact_list_by_batch(*, user: User, batch_id: str) -> list[Proposal]:
     return artifacts
 
 
+@prepared(user_id=int, tenant_id=int, customer_id=int, paged=True)
+def _customer_artifacts(user_id: int, tenant_id: int, customer_id: int) -> QuerySet[Proposal]:
+    user = stand_in(user_id, tenant_id)
+    return _ordered(Proposal.objects.for_rm(user).filter(customer_id=customer_id), "desc")
+
+
 def artifact_list(
     *,
     user: User,
@@ -646,9 +652,15 @@ def artifact_list(
         raise ValidationError({"status": INVALID_STATUS_FILTER})
     if artifact_type is not None and artifact_type not in ArtifactType.ALL:
         raise ValidationError({"artifact_type": UNKNOWN_ARTIFACT_TYPE})
-    qs = Proposal.objects.for_rm(user)
     if customer is not None:
         ensure_rm_of_customer(user=user, customer=customer)
+        unfiltered = batch_id is None and status is None and artifact_type is None
+        if unfiltered and order == "desc":  # what agents ask for most: prepared
+            person = {"user_id": user.pk, "tenant_id": user.tenant_id}
+            page = {"limit": limit, "offset": offset}
+            return _customer_artifacts(**person, customer_id=customer.pk, **page)
+    qs = Proposal.objects.for_rm(user)
+    if customer is not None:
         qs = qs.filter(customer=customer)
     if batch_id is not None:
         qs = qs.filter(batch_id=batch_id)
