@@ -102,6 +102,29 @@ def test_a_rejection_reason_is_stored_shown_returned_by_the_api_and_filtered_in_
     assert f"/admin/crm_artifacts/proposal/{batch[2].pk}/change/" not in filtered.text
 
 
+def test_a_null_rejection_reason_through_the_api_means_none_as_its_schema_says(
+    bob_client, batch, reload
+):
+    """The OpenAPI schema types rejectionReason as a string or null; null is no reason,
+    with a rejection or any other decision (the fuzz test found the schema saying less)."""
+    for proposal, status in ((batch[1], "rejected"), (batch[2], "accepted")):
+        response = bob_client.patch(
+            f"/api/artifacts/{proposal.pk}",
+            {"status": status, "rejectionReason": None},
+            content_type="application/json",
+        )
+        assert response.status_code == 200
+        assert response.json()["artifact"]["rejectionReason"] == ""
+        assert reload(proposal).status == status
+    refused = bob_client.patch(
+        f"/api/artifacts/{batch[0].pk}",
+        {"status": "rejected", "rejectionReason": 7},
+        content_type="application/json",
+    )
+    assert refused.status_code == 400
+    assert reload(batch[0]).status == "pending"
+
+
 def test_a_rejection_reason_too_long_is_refused_on_the_row(bob_client, batch, reload):
     response = bob_client.post(f"/crm/artifacts/{batch[1].pk}/reject/", {"reason": "x" * 501})
     assert response.status_code == 400
