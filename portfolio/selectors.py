@@ -7,9 +7,23 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from django.contrib.postgres.expressions import ArraySubquery
 from django.contrib.postgres.search import SearchQuery
-from django.db.models import Count, F, OrderBy, Prefetch, Q, QuerySet, Sum
-from django.db.models.functions import Lower, TruncMonth
+from django.db.models import (
+    BooleanField,
+    CharField,
+    Count,
+    F,
+    Func,
+    IntegerField,
+    OrderBy,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Sum,
+)
+from django.db.models.functions import Cast, JSONObject, Lower, TruncMonth
 from django.urls import reverse
 
 from portfolio.models import (
@@ -22,7 +36,7 @@ from portfolio.models import (
 )
 from skills.models import Skill
 from tenancy.models import User
-from tenancy.prepared import prepared, stand_in
+from tenancy.prepared import DigestedRows, prepared, stand_in
 from tenancy.text import is_storable
 
 # Columns a list never needs: the text can be 100,000 characters per row.
@@ -52,6 +66,41 @@ def _ordering(sort: str) -> list[OrderBy]:
     return list(SORTS[name])
 
 
+class _Suggests(Func):
+    """True for a skill whose id is among an artifact's suggested ids: `skill.id =
+    ANY(...)` over the ids that are numbers (the column is text), so each is one
+    lookup in the skills' primary key, however large the catalogue."""
+
+    output_field = BooleanField()
+
+    def as_sql(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, tuple]:
+        skill, ids = (compiler.compile(e) for e in self.source_expressions)
+        numbers = f"SELECT x::bigint FROM unnest({ids[0]}) AS x WHERE x ~ '^[0-9]{{1,18}}$'"
+        return f"{skill[0]} = ANY(ARRAY({numbers}))", (*skill[1], *ids[1])
+
+
+def suggested_skills() -> ArraySubquery:
+    """Each artifact's suggested skills as {"pk", "name"}, in suggestion order, read with
+    the artifact (one statement for a list, and its digest covers the names shown). A
+    skill deleted since the suggestion was made simply drops out."""
+    skills = (
+        Skill.objects.filter(_Suggests(F("pk"), OuterRef("suggested_skill_ids")))
+        # Annotated, not ordered by the expression: Django resolves an outer reference
+        # in a subquery's annotations, not in its ORDER BY.
+        .annotate(
+            position=Func(
+                OuterRef("suggested_skill_ids"),
+                Cast("pk", CharField()),
+                function="array_position",
+                output_field=IntegerField(),
+            )
+        )
+        .order_by("position")
+        .values(json=JSONObject(pk="pk", name="name"))
+    )
+    return ArraySubquery(skills)
+
+
 def artifact_list_queryset(
     *,
     user: User,
@@ -64,7 +113,12 @@ def artifact_list_queryset(
     """My artifacts, newest artifact_date first unless `sort` says otherwise
     (date, title, hours, category; "-" for descending), optionally full-text
     searched and filtered by category and a date range (both ends included)."""
-    artifacts = WorkArtifact.objects.owned_by(user).order_by(*_ordering(sort)).defer(*_HEAVY)
+    artifacts = (
+        WorkArtifact.objects.owned_by(user)
+        .order_by(*_ordering(sort))
+        .defer(*_HEAVY)
+        .annotate(suggested_skills=suggested_skills())
+    )
     q = q.strip()
     if q:
         artifacts = artifacts.filter(
@@ -84,16 +138,14 @@ def _plain_list(user_id: int, tenant_id: int) -> QuerySet[WorkArtifact]:
     return artifact_list_queryset(user=stand_in(user_id, tenant_id))
 
 
-def artifact_list(*, user: User, **filters: Any) -> list[WorkArtifact]:
-    """artifact_list_queryset's rows, each with `suggested_skills` (Skill objects,
-    in suggestion order)."""
+def artifact_list(*, user: User, **filters: Any) -> list[WorkArtifact] | DigestedRows:
+    """artifact_list_queryset's rows, each with `suggested_skills` ({"pk", "name"}, in
+    suggestion order). The list as it opens, the one most views ask for, is known by
+    its digest until something iterates it (the page's cached rows need only that)."""
     narrowed = any(filters.get(name) for name in ("q", "category", "date_from", "date_to"))
     if narrowed or filters.get("sort", DEFAULT_SORT) != DEFAULT_SORT:
-        artifacts = list(artifact_list_queryset(user=user, **filters))
-    else:  # the list as it opens, the one most views ask for
-        artifacts = _plain_list(user_id=user.pk, tenant_id=user.tenant_id)
-    attach_suggested_skills(artifacts, tenant_id=user.tenant_id)
-    return artifacts
+        return list(artifact_list_queryset(user=user, **filters))
+    return _plain_list.digested(user_id=user.pk, tenant_id=user.tenant_id)
 
 
 def artifacts_by_ids(*, user: User, artifact_ids: Iterable[str]) -> list[WorkArtifact]:

@@ -43,7 +43,7 @@ from __future__ import annotations
 import copy
 import threading
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from functools import update_wrapper
@@ -52,6 +52,7 @@ from typing import Any, Generic, TypeVar
 from django.db import connections
 from django.db.models import QuerySet
 from django.db.models.sql.compiler import SQLCompiler
+from django.db.models.sql.constants import MULTI
 from django.db.models.sql.query import Query
 
 from tenancy.context import placeholder_tenant
@@ -151,6 +152,23 @@ class PreparedRead(Generic[M]):
         return self._build(**values)
 
     def __call__(self, **values: Any) -> list[M]:
+        compiled, params = self._bind(values)
+        return self._run(compiled, params)
+
+    def digested(self, **values: Any) -> DigestedRows[M]:
+        """The rows with these values, known first by a digest PostgreSQL computes over
+        them (one small statement); they are read only when something iterates them. For
+        a cached fragment's key (ui/fragments.py): a hit never builds the rows."""
+        compiled, params = self._bind(values)
+        if compiled.queryset._prefetch_related_lookups:
+            # Prefetched rows come from statements of their own: no digest covers them.
+            raise PreparedReadError(
+                f"{self._build.__qualname__}: a digested read cannot prefetch; join "
+                "with select_related or annotate what the fragment shows"
+            )
+        return DigestedRows(self, compiled, params)
+
+    def _bind(self, values: dict[str, Any]) -> tuple[_Compiled, tuple[Any, ...]]:
         kinds = {**self._kinds, **(_PAGE_KINDS if self._paged else {})}
         if values.keys() != kinds.keys():
             raise PreparedReadError(
@@ -169,7 +187,7 @@ class PreparedRead(Generic[M]):
                 params[index] = values[name]
         if self._paged:
             params += [values["limit"], values["offset"]]
-        return self._run(compiled, tuple(params))
+        return compiled, tuple(params)
 
     def _compile(self) -> _Compiled:
         if self._compiled is not None:
@@ -248,13 +266,18 @@ class PreparedRead(Generic[M]):
         return tuple(arguments)
 
     @staticmethod
-    def _run(compiled: _Compiled, params: tuple[Any, ...]) -> list[Any]:
+    def _run(
+        compiled: _Compiled, params: tuple[Any, ...], digest: list[str] | None = None
+    ) -> list[Any]:
+        """The rows; with `digest`, also their digest from the same statement, appended."""
         source = compiled.queryset
         compiler = copy.copy(compiled.compiler)
         # This thread's connection, in this request's transaction and tenant: the
         # compiler prepared in another thread holds that thread's connection.
         compiler.connection = connections[source.db]
         compiler.as_sql = lambda *args, **kwargs: (compiled.sql, params)
+        if digest is not None:
+            compiler.execute_sql = _digesting_execute(compiler, compiled.sql, params, digest)
         run = source.__class__.__new__(source.__class__)
         run.__dict__.update(source.__dict__)
         run.__dict__.update(
@@ -262,6 +285,78 @@ class PreparedRead(Generic[M]):
         )
         run._fetch_all()
         return run._result_cache
+
+
+# Both digest statements hash the rows' text as PostgreSQL writes it (every column the
+# read selects, annotations and select_related rows included, NULL apart from ''), in
+# the order the read returns them: the same rows give the same digest, any change to
+# one, a row more or a row less, another.
+_DIGEST = "md5(coalesce(string_agg(digested::text, E'\\n'){over}, ''))"
+_COUNT_AND_DIGEST_SQL = "SELECT count(*), {digest} FROM ({sql}) AS digested".format(
+    digest=_DIGEST.format(over=""), sql="{sql}"
+)
+_ROWS_AND_DIGEST_SQL = "SELECT digested.*, {digest} FROM ({sql}) AS digested".format(
+    digest=_DIGEST.format(over=" OVER ()"), sql="{sql}"
+)
+EMPTY_DIGEST = "d41d8cd98f00b204e9800998ecf8427e"  # md5 of no rows: ''
+
+
+def _digesting_execute(
+    compiler: SQLCompiler, sql: str, params: tuple[Any, ...], digest: list[str]
+) -> Callable[..., Any]:
+    """The compiler's execute_sql for a MULTI read, running the read with its digest as
+    one more column (one statement, one snapshot) and handing Django the rows without it."""
+
+    def execute_sql(result_type: str = MULTI, *args: Any, **kwargs: Any) -> list[list[tuple]]:
+        if result_type != MULTI:
+            raise PreparedReadError("a digested read is read whole (MULTI)")
+        with compiler.connection.cursor() as cursor:
+            cursor.execute(_ROWS_AND_DIGEST_SQL.format(sql=sql), params)
+            rows = cursor.fetchall()
+        digest.append(rows[0][-1] if rows else EMPTY_DIGEST)
+        # col_count: the columns Django selected (it drops any it added for ordering).
+        return [[row[: compiler.col_count] for row in rows]]
+
+    return execute_sql
+
+
+class DigestedRows(Generic[M]):
+    """A prepared read's rows, first known only by their digest and count (one small
+    statement, no rows sent or built); iterating reads them, with their own digest from
+    that same statement, so `digest` always describes the rows that were shown, even
+    when another transaction changed them in between (ui/fragments.FragmentKey)."""
+
+    def __init__(self, read: PreparedRead[M], compiled: _Compiled, params: tuple[Any, ...]):
+        self._read = read
+        self._compiled = compiled
+        self._params = params
+        self._rows: list[M] | None = None
+        with connections[compiled.queryset.db].cursor() as cursor:
+            cursor.execute(_COUNT_AND_DIGEST_SQL.format(sql=compiled.sql), params)
+            self._count, self.digest = cursor.fetchone()
+
+    @property
+    def rows(self) -> list[M]:
+        if self._rows is None:
+            digest: list[str] = []
+            self._rows = self._read._run(self._compiled, self._params, digest)
+            self.digest = digest[0]
+        return self._rows
+
+    def __iter__(self) -> Iterator[M]:
+        return iter(self.rows)
+
+    def __getitem__(self, index: int | slice) -> Any:
+        return self.rows[index]
+
+    def __len__(self) -> int:
+        return len(self._rows) if self._rows is not None else self._count
+
+    def __bool__(self) -> bool:
+        return len(self) > 0
+
+    def __repr__(self) -> str:
+        return f"<DigestedRows {self._read._build.__qualname__} {self.digest}>"
 
 
 def prepared(

@@ -10,6 +10,11 @@ object, changes the rows, so it changes the key: a stale fragment cannot be
 served, and nothing needs invalidating. Entries that are no longer asked for age
 out of the cache (LRU, `MAX_ENTRIES`).
 
+Rows from a prepared read's `digested()` (tenancy/prepared.py) go into the key by
+the digest PostgreSQL computes over them (one small statement), so a page whose
+fragment is cached never reads or builds those rows; `fingerprint` then returns a
+FragmentKey, which names the rows actually rendered when a miss reads them.
+
 In a template: `{% fragment "name" key %}…{% endfragment %}`, with `key` a
 `fingerprint(...)` the view computed. Rules for a cached fragment, checked by
 review and by the tests next to each use: it renders only from what was passed
@@ -34,6 +39,8 @@ from django.db.models import QuerySet
 from django.template.base import Parser, Token
 from django.utils.safestring import SafeString, mark_safe
 
+from tenancy.prepared import DigestedRows
+
 CACHE_ALIAS = "fragments"
 TIMEOUT = 3600  # seconds; a key that is no longer asked for is dropped sooner (LRU)
 # Stands for the CSRF token in a cached fragment: random per process, so nothing
@@ -55,7 +62,7 @@ def _plain(part: Any) -> Any:
     return list(part) if isinstance(part, QuerySet) else part
 
 
-def fingerprint(*parts: Any) -> str:
+def fingerprint(*parts: Any) -> str | FragmentKey:
     """A short digest of everything a cached fragment renders, for its cache key.
 
     Pickle is a faithful serialisation (what it writes, it can rebuild), and a
@@ -66,8 +73,33 @@ def fingerprint(*parts: Any) -> str:
     cache miss, never a stale fragment. It is also C-speed, where walking the
     fields in Python cost a millisecond for 50 messages.
     """
-    data = pickle.dumps((period(), [_plain(part) for part in parts]), pickle.HIGHEST_PROTOCOL)
+    if any(isinstance(part, DigestedRows) for part in parts):
+        return FragmentKey(period(), parts)
+    return _digest(period(), parts)
+
+
+def _digest(when: int, parts: tuple[Any, ...]) -> str:
+    # Digested rows stand in by the digest PostgreSQL computed over them.
+    plain = [part.digest if isinstance(part, DigestedRows) else _plain(part) for part in parts]
+    data = pickle.dumps((when, plain), pickle.HIGHEST_PROTOCOL)
     return hashlib.blake2b(data, digest_size=16).hexdigest()
+
+
+class FragmentKey:
+    """A fingerprint with rows known by their database digest (tenancy.prepared's
+    `digested()`): a page whose fragment is cached never reads or builds those rows.
+
+    Its text is taken when the fragment is looked up and again after a miss rendered
+    it: rows read during the render come with the digest of exactly those rows (one
+    statement), so a fragment rendered from rows another transaction changed after the
+    lookup is stored under its own rows' digest, never under the older one."""
+
+    def __init__(self, when: int, parts: tuple[Any, ...]) -> None:
+        self._when = when
+        self._parts = parts
+
+    def __str__(self) -> str:
+        return _digest(self._when, self._parts)
 
 
 class FragmentNode(template.Node):
@@ -81,12 +113,12 @@ class FragmentNode(template.Node):
         if not key:  # no key given: render as if the tag were not there
             return self.nodelist.render(context)
         cache = caches[CACHE_ALIAS]
-        cache_key = f"fragment:{self.name}:{key}"
-        html = cache.get(cache_key)
+        html = cache.get(f"fragment:{self.name}:{key}")
         if html is None:
             with context.push(csrf_token=_TOKEN_PLACEHOLDER):
                 html = self.nodelist.render(context)
-            cache.set(cache_key, html, TIMEOUT)
+            # str(key) again: a FragmentKey now names the rows the render read.
+            cache.set(f"fragment:{self.name}:{key}", html, TIMEOUT)
         if _TOKEN_PLACEHOLDER in html:
             token = context.get("csrf_token")
             html = html.replace(_TOKEN_PLACEHOLDER, str(token) if token else "")

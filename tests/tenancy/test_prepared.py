@@ -272,3 +272,73 @@ def test_a_paged_read_must_not_slice_itself(alice, in_tenant):
 
     with in_tenant(alice), pytest.raises(PreparedReadError, match="not sliced"):
         sliced(limit=5, offset=0)
+
+
+# Digested reads: known by a digest PostgreSQL computes over the rows, read only when
+# iterated, with the digest of exactly the rows read (ui/fragments.FragmentKey).
+
+
+def test_a_digest_counts_without_reading_and_reading_gives_the_same_rows(alice, in_tenant):
+    SkillFactory(author=alice, name="Budgets")
+    SkillFactory(author=alice, name="Audits")
+    with in_tenant(alice):
+        with CaptureQueriesContext(connection) as queries:
+            rows = skills_by.digested(author_id=alice.pk)
+            assert len(rows) == 2
+            assert rows
+        assert len(queries) == 1  # the count and the digest, no row sent
+        before = rows.digest
+        with CaptureQueriesContext(connection) as queries:
+            assert [s.name for s in rows] == ["Audits", "Budgets"]
+            assert rows[0].author == alice  # select_related kept
+        assert len(queries) == 1  # the rows and their digest in one statement
+        assert rows.digest == before  # unchanged rows, the same digest
+        assert list(rows) == skills_by(author_id=alice.pk)
+
+
+def test_any_change_to_what_the_rows_show_changes_the_digest(alice, bob, in_tenant):
+    budgets = SkillFactory(author=alice, name="Budgets")
+    with in_tenant(alice):
+
+        def digest() -> str:
+            return skills_by.digested(author_id=alice.pk).digest
+
+        seen = {digest()}
+        Skill.objects.filter(pk=budgets.pk).update(name="Budgeting")
+        seen.add(digest())
+        Skill.objects.filter(pk=budgets.pk).update(name="Budgeting")  # the same again
+        assert digest() in seen
+        type(alice).objects.filter(pk=alice.pk).update(display_name="Alicia")  # a joined row
+        seen.add(digest())
+        SkillFactory(author=alice, name="Audits")  # a row more
+        seen.add(digest())
+        Skill.objects.filter(pk=budgets.pk).delete()  # a row less
+        seen.add(digest())
+        assert len(seen) == 5
+        empty = skills_by.digested(author_id=bob.pk)
+        assert not empty
+        assert list(empty) == []
+        assert empty.digest == skills_by.digested(author_id=bob.pk).digest
+
+
+def test_rows_changed_after_the_digest_carry_their_own_digest(alice, in_tenant):
+    budgets = SkillFactory(author=alice, name="Budgets")
+    with in_tenant(alice):
+        rows = skills_by.digested(author_id=alice.pk)
+        looked_up = rows.digest
+        # Another request renames it between the digest and the read.
+        Skill.objects.filter(pk=budgets.pk).update(name="Budgeting")
+        assert [s.name for s in rows] == ["Budgeting"]
+        assert rows.digest != looked_up
+        assert rows.digest == skills_by.digested(author_id=alice.pk).digest
+
+
+def test_a_digested_read_cannot_prefetch(alice, in_tenant):
+    @prepared(author_id=int)
+    def with_children(author_id: int) -> QuerySet[Skill]:
+        return Skill.objects.filter(author_id=author_id).prefetch_related("children")
+
+    with in_tenant(alice):
+        assert with_children(author_id=alice.pk) == []  # prefetching is fine undigested
+        with pytest.raises(PreparedReadError, match="cannot prefetch"):
+            with_children.digested(author_id=alice.pk)

@@ -173,3 +173,34 @@ def test_step_panels_show_an_artifact_and_summary_changed_behind_the_page(
     assert "Onboarding takes six weeks" in page
     assert "Second take." in page
     assert "First take." not in page
+
+
+def test_a_fragment_of_rows_changed_after_its_lookup_is_kept_under_their_own_digest(
+    alice, in_tenant
+):
+    """A digested read's key is looked up before the rows are read; if another request
+    renames a row in between, the fragment shows the new name and is stored under the
+    new rows' digest, so the old key, should its rows come back, never serves it."""
+    from django.template import engines
+
+    from tests.tenancy.test_prepared import skills_by
+
+    page = engines["django"].from_string(
+        '{% fragment "skills" key %}{% for s in rows %}{{ s.name }}{% endfor %}{% endfragment %}'
+    )
+    with in_tenant(alice):
+        skill = SkillFactory(author=alice, name="Budgets")
+        rows = skills_by.digested(author_id=alice.pk)
+        key = fingerprint(rows)
+        looked_up = str(key)
+        Skill.objects.filter(pk=skill.pk).update(name="Budgeting")  # between lookup and read
+        assert page.render({"key": key, "rows": rows}) == "Budgeting"
+        assert str(key) != looked_up
+        Skill.objects.filter(pk=skill.pk).update(name="Budgets")  # and back
+        rows = skills_by.digested(author_id=alice.pk)
+        assert str(fingerprint(rows)) == looked_up  # the first lookup's key again
+        assert page.render({"key": fingerprint(rows), "rows": rows}) == "Budgets"
+        # Served from the cache now, without reading the rows.
+        again = skills_by.digested(author_id=alice.pk)
+        assert page.render({"key": fingerprint(again), "rows": again}) == "Budgets"
+        assert again._rows is None
