@@ -204,3 +204,20 @@ def test_a_fragment_of_rows_changed_after_its_lookup_is_kept_under_their_own_dig
         again = skills_by.digested(author_id=alice.pk)
         assert page.render({"key": fingerprint(again), "rows": again}) == "Budgets"
         assert again._rows is None
+
+
+def test_the_cached_header_marks_each_sections_link_and_shows_a_renamed_user(
+    alice_client, alice
+):
+    import re
+
+    def current(page: str) -> list[str]:
+        return re.findall(r'<a href="([^"]+)" aria-current="page"', page)
+
+    for path in ("/portfolio/", "/skills/", "/portfolio/", "/"):
+        assert current(alice_client.get(path).content.decode()) == [path]
+    User.objects.filter(pk=alice.pk).update(display_name="Alicia Q", is_staff=True)
+    page = alice_client.get("/portfolio/").content.decode()
+    assert '<span class="user-name">Alicia' in page
+    assert 'href="/people/"' in page  # staff see the People link
+    assert current(page) == ["/portfolio/"]

@@ -17,7 +17,7 @@ from django import template
 from django.utils.safestring import SafeString
 from lucide.templatetags.lucide import lucide
 
-from ui.fragments import fragment
+from ui.fragments import fingerprint, fragment
 from ui.reverse import register_url_tag
 
 register = template.Library()
@@ -41,3 +41,22 @@ def _icon(name: str, size: int, label: str, css: str) -> SafeString:
     else:
         attrs["aria_hidden"] = "true"
     return lucide(name, size=size, **attrs)
+
+
+@register.filter
+def nav_section(path: str) -> str:
+    """The main nav's section of a path, its first segment ("" for the dashboard): the
+    link the header marks as current, and part of the header's fragment key."""
+    return str(path).split("/", 2)[1] if str(path).startswith("/") else ""
+
+
+@register.simple_tag(takes_context=True)
+def header_key(context: template.Context, section: str) -> str:
+    """The site header's fragment key (base.html): all it shows is this user's name,
+    email and staff flag, and which section is current; the rest is constant."""
+    user = context.get("user")
+    if user is None:
+        return ""  # rendered without a request: not cached
+    if not user.is_authenticated:
+        return str(fingerprint("anonymous"))
+    return str(fingerprint(user.pk, user.email, user.get_short_name(), user.is_staff, section))
