@@ -206,9 +206,7 @@ def test_a_fragment_of_rows_changed_after_its_lookup_is_kept_under_their_own_dig
         assert again._rows is None
 
 
-def test_the_cached_header_marks_each_sections_link_and_shows_a_renamed_user(
-    alice_client, alice
-):
+def test_the_cached_header_marks_each_sections_link_and_shows_a_renamed_user(alice_client, alice):
     import re
 
     def current(page: str) -> list[str]:
