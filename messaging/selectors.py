@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from messaging.models import SkillMessage, SkillMessageQuerySet
 from tenancy.models import User
-from tenancy.prepared import PreparedPages, counts_of, prepared, stand_in
+from tenancy.prepared import counts_of, digested_page, prepared, stand_in
 from tenancy.shortcuts import only_names_of
 
 PAGE_SIZE = 50
@@ -56,13 +56,10 @@ def messages_for_user(*, user: User, page: int | str | None = 1, status: str = "
     if status:  # a narrowed inbox is built for the request
         received = _filtered(SkillMessage.objects.received_by(user), status)
         return _page(_with_related(received, "inbox"), page)
-    # The whole inbox, the one most views ask for: its count and its page prepared.
+    # The whole inbox, the one most views ask for: prepared, its page known by its
+    # digest until something iterates it (cached rows need only that: ui/fragments.py).
     person = {"user_id": user.pk, "tenant_id": user.tenant_id}
-    pages = PreparedPages(
-        total=lambda: counts_of(_inbox_counts(**person), "total")["total"],
-        rows=lambda limit, offset: _inbox_page(**person, limit=limit, offset=offset),
-    )
-    return Paginator(pages, PAGE_SIZE).get_page(page)
+    return digested_page(_inbox_page, page, PAGE_SIZE, **person)
 
 
 @prepared(user_id=int, tenant_id=int, paged=True)

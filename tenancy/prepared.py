@@ -43,19 +43,20 @@ from __future__ import annotations
 import copy
 import threading
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from functools import update_wrapper
 from typing import Any, Generic, TypeVar
 
+from django.core.paginator import Page, Paginator
 from django.db import connections
 from django.db.models import QuerySet
 from django.db.models.sql.compiler import SQLCompiler
 from django.db.models.sql.constants import MULTI
 from django.db.models.sql.query import Query
 
-from tenancy.context import placeholder_tenant
+from tenancy.context import active_tenant_id, placeholder_tenant, tenant_context
 from tenancy.models import User, active_tenant_or_fail
 
 M = TypeVar("M")
@@ -69,6 +70,7 @@ _TENANT = -2_030_000_001
 _FIRST_INT = -2_031_000_000
 _TENANT_ARGUMENT = "<the active tenant>"
 _PAGE_KINDS = {"limit": int, "offset": int}
+_PAGE_SQL = " LIMIT %s OFFSET %s"
 
 
 # Every prepared read of the project, for the tests that check them all.
@@ -227,7 +229,7 @@ class PreparedRead(Generic[M]):
                     "combined or locked: the page's LIMIT and OFFSET go at its end"
                 )
             # Where Django writes a slice's LIMIT/OFFSET, as bound parameters instead.
-            sql = f"{sql} LIMIT %s OFFSET %s"
+            sql = f"{sql}{_PAGE_SQL}"
         return _Compiled(
             queryset=queryset,
             compiler=compiler,
@@ -292,9 +294,12 @@ class PreparedRead(Generic[M]):
 # the order the read returns them: the same rows give the same digest, any change to
 # one, a row more or a row less, another.
 _DIGEST = "md5(coalesce(string_agg(digested::text, E'\\n'){over}, ''))"
-_COUNT_AND_DIGEST_SQL = "SELECT count(*), {digest} FROM ({sql}) AS digested".format(
-    digest=_DIGEST.format(over=""), sql="{sql}"
+_COUNT_AND_DIGEST_SQL = "SELECT {total}, count(*), {digest} FROM ({sql}) AS digested".format(
+    digest=_DIGEST.format(over=""), sql="{sql}", total="{total}"
 )
+# A page's total, the rows of all pages, in the same statement (Django's Paginator
+# asks for it first: digested_page).
+_TOTAL_SQL = "(SELECT count(*) FROM ({sql}) AS everything)"
 _ROWS_AND_DIGEST_SQL = "SELECT digested.*, {digest} FROM ({sql}) AS digested".format(
     digest=_DIGEST.format(over=" OVER ()"), sql="{sql}"
 )
@@ -331,15 +336,31 @@ class DigestedRows(Generic[M]):
         self._compiled = compiled
         self._params = params
         self._rows: list[M] | None = None
+        self._tenant = active_tenant_id()
+        total, total_params = "NULL", ()
+        if read._paged:
+            total = _TOTAL_SQL.format(sql=compiled.sql.removesuffix(_PAGE_SQL))
+            total_params = params[:-2]
         with connections[compiled.queryset.db].cursor() as cursor:
-            cursor.execute(_COUNT_AND_DIGEST_SQL.format(sql=compiled.sql), params)
-            self._count, self.digest = cursor.fetchone()
+            cursor.execute(
+                _COUNT_AND_DIGEST_SQL.format(sql=compiled.sql, total=total),
+                (*total_params, *params),
+            )
+            # total: every page's rows, for a paged read (None otherwise).
+            self.total, self._count, self.digest = cursor.fetchone()
 
     @property
     def rows(self) -> list[M]:
         if self._rows is None:
             digest: list[str] = []
-            self._rows = self._read._run(self._compiled, self._params, digest)
+            if self._tenant is not None and active_tenant_id() != self._tenant:
+                # Iterated after its tenant_context ended (a template rendered later, a
+                # caller keeping the result): read in the tenant it was asked in, as
+                # row-level security needs, not as nothing.
+                with tenant_context(self._tenant, using=self._compiled.queryset.db):
+                    self._rows = self._read._run(self._compiled, self._params, digest)
+            else:
+                self._rows = self._read._run(self._compiled, self._params, digest)
             self.digest = digest[0]
         return self._rows
 
@@ -379,17 +400,39 @@ class PreparedPages:
 
     ordered = True  # the paged read orders its rows (Paginator warns otherwise)
 
-    def __init__(self, total: Callable[[], int], rows: Callable[[int, int], list[Any]]) -> None:
+    def __init__(self, total: Callable[[], int], rows: Callable[[int, int], Sequence[Any]]) -> None:
         self._total = total
         self._rows = rows
 
     def count(self) -> int:
         return self._total()
 
-    def __getitem__(self, page: slice) -> list[Any]:
+    def __getitem__(self, page: slice) -> Sequence[Any]:
         offset = page.start or 0
         # An empty list's one page is the slice [0:0]: nothing to read.
         return self._rows(page.stop - offset, offset) if page.stop > offset else []
+
+
+def digested_page(
+    read: PreparedRead[M], number: int | str | None, per_page: int, **values: Any
+) -> Page:
+    """Django's Page `number` of a paged read, its rows digested (DigestedRows): the
+    page's rows, their digest and the total of all pages in one statement, where a count
+    and the rows took two. A number out of range gets the last page, as get_page does
+    (one statement more)."""
+    try:
+        wanted = max(int(number or 1), 1)
+    except (TypeError, ValueError):
+        wanted = 1
+    first = read.digested(**values, limit=per_page, offset=(wanted - 1) * per_page)
+
+    def rows(limit: int, offset: int) -> Sequence[M]:
+        # The last page's slice stops at the total: the same rows as LIMIT per_page.
+        if offset == (wanted - 1) * per_page and limit <= per_page:
+            return first
+        return read.digested(**values, limit=limit, offset=offset)
+
+    return Paginator(PreparedPages(lambda: first.total, rows), per_page).get_page(number)
 
 
 def stand_in(user_id: int, tenant_id: int) -> User:

@@ -342,3 +342,27 @@ def test_a_digested_read_cannot_prefetch(alice, in_tenant):
         assert with_children(author_id=alice.pk) == []  # prefetching is fine undigested
         with pytest.raises(PreparedReadError, match="cannot prefetch"):
             with_children.digested(author_id=alice.pk)
+
+
+def test_a_digested_page_is_djangos_page_with_its_total_in_the_digest_statement(
+    alice, bob, in_tenant
+):
+    from django.core.paginator import Paginator
+
+    from tenancy.prepared import digested_page
+
+    for n in range(7):
+        SkillFactory(author=alice, name=f"Skill {n}")
+    with in_tenant(alice):
+        queryset = skills_page.queryset(author_id=alice.pk)
+        for number in (1, 2, 3, "3", 4, "x", None, -1, 0):  # as Django pages a queryset
+            with CaptureQueriesContext(connection) as queries:
+                page = digested_page(skills_page, number, 3, author_id=alice.pk)
+                assert page.paginator.count == 7
+            in_range = number in (1, 2, 3, "3", "x", None)
+            assert len(queries) == (1 if in_range else 2)  # past the end: the last page too
+            expected = Paginator(queryset, 3).get_page(number)
+            assert (page.number, list(page)) == (expected.number, list(expected))
+            assert page.has_next() == expected.has_next()
+        empty = digested_page(skills_page, 1, 3, author_id=bob.pk)
+        assert (empty.number, list(empty), empty.paginator.count) == (1, [], 0)
