@@ -8,8 +8,10 @@ Every list is backed by an index that leads with the tenant (see models.py).
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
+from functools import cached_property
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -277,8 +279,32 @@ def _in_order(artifacts: list[Proposal]) -> list[Batch]:
 
 @dataclass
 class PendingScreen:
-    groups: list[CustomerProposals]
+    """What /crm/proposals/ shows. Its groups are computed from `customers` and
+    `proposals` when first asked for (no query): the page's cached results are keyed by
+    those two and the filters, so a cached page never reads the proposals (digested)."""
+
     customers: list[Customer]  # every customer with something pending, for the filter
+    proposals: Sequence[Proposal]  # the first PENDING_LIMIT matching, in the screen's order
+    filters: PendingFilters
+
+    @cached_property
+    def groups(self) -> list[CustomerProposals]:
+        filters = self.filters
+        customers = {c.pk: c for c in self.customers}
+        by_customer: dict[int, list[Proposal]] = {}
+        for artifact in self.proposals:
+            if artifact.customer_id in customers:  # (a customer reassigned in between)
+                by_customer.setdefault(artifact.customer_id, []).append(artifact)
+        in_sort = filters.sort != PendingSort.CUSTOMER
+        order = list(by_customer) if in_sort else [pk for pk in customers if pk in by_customer]
+        groups = []
+        for pk in order:
+            customer, mine = customers[pk], by_customer[pk]
+            _flag_stale(mine, customer.profile)
+            count = len(mine) if filters.filtered else customer.pending_count
+            batches = _in_order(mine) if in_sort else _batches(mine)
+            groups.append(CustomerProposals(customer, count, _plan_follow_ups(batches, customer)))
+        return groups
 
     @property
     def total(self) -> int:
@@ -301,28 +327,16 @@ def pending_screen(user: User, filters: PendingFilters | None = None) -> Pending
     Unfiltered and unsorted: customers by name, each one's batches newest first.
     Sorted: customers and batches in the order of their first proposal in the sort.
     Filtered: only the matching proposals, counted; customers with none left out.
+    The screen as it opens, the one most views ask for, has its proposals digested.
     """
     filters = filters or PendingFilters()
     person = {"user_id": user.pk, "tenant_id": user.tenant_id}
-    customers = {c.pk: c for c in _customers_pending(**person)}
-    if filters == PendingFilters():  # the screen as it opens, the one most views ask for
-        artifacts = _pending_first(**person)
+    customers = _customers_pending(**person)
+    if filters == PendingFilters():
+        proposals: Sequence[Proposal] = _pending_first.digested(**person)
     else:
-        artifacts = list(pending_queryset(user, filters)[:PENDING_LIMIT])
-    by_customer: dict[int, list[Proposal]] = {}
-    for artifact in artifacts:
-        if artifact.customer_id in customers:  # (a customer reassigned in between)
-            by_customer.setdefault(artifact.customer_id, []).append(artifact)
-    in_sort = filters.sort != PendingSort.CUSTOMER
-    order = list(by_customer) if in_sort else [pk for pk in customers if pk in by_customer]
-    groups = []
-    for pk in order:
-        customer, mine = customers[pk], by_customer[pk]
-        _flag_stale(mine, customer.profile)
-        count = len(mine) if filters.filtered else customer.pending_count
-        batches = _in_order(mine) if in_sort else _batches(mine)
-        groups.append(CustomerProposals(customer, count, _plan_follow_ups(batches, customer)))
-    return PendingScreen(groups=groups, customers=list(customers.values()))
+        proposals = list(pending_queryset(user, filters)[:PENDING_LIMIT])
+    return PendingScreen(customers=customers, proposals=proposals, filters=filters)
 
 
 def pending_proposals(user: User) -> list[CustomerProposals]:

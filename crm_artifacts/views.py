@@ -470,13 +470,14 @@ def proposals(request: HttpRequest) -> HttpResponse:
     form.offer_customers(screen.customers)
     context = {
         "screen": screen,
-        "groups": screen.groups,
-        "total": screen.total,
         "form": form,
         "filters": filters,
         "undo": UndoOffer.from_query(request),
         # Cache keys: whatever changes in what they show changes them (ui/fragments.py).
-        "results_key": fingerprint(screen, filters, request.get_full_path()),
+        # The results are computed from the customers and proposals (PendingScreen).
+        "results_key": fingerprint(
+            screen.customers, screen.proposals, filters, request.get_full_path()
+        ),
         "form_key": fingerprint(sorted(request.GET.lists()), screen.customers),
     }
     template = "crm_artifacts/proposals.html"
