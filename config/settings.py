@@ -175,9 +175,19 @@ for _alias, _database in DATABASES.items():
 # Behind a pooler in transaction mode (PgBouncer's pool_mode = transaction) a
 # cursor held across transactions may land on another server connection.
 # The tenant setting needs nothing: it is transaction-local (tenancy/context.py).
-DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = env.bool(
-    "DATABASE_TRANSACTION_POOLING", default=False
-)
+TRANSACTION_POOLING = env.bool("DATABASE_TRANSACTION_POOLING", default=False)
+DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = TRANSACTION_POOLING
+# Server-side binding, so psycopg prepares a statement on its connection once it has
+# run it a few times (prepare_threshold, 5): PostgreSQL then plans a page's reads once
+# per connection, not on every request (0.1-0.3 ms each; docs/performance.md, "Fourth
+# round"). Not behind a transaction pooler: PgBouncer before 1.21 cannot follow a
+# prepared statement from one server connection to the next.
+if not TRANSACTION_POOLING and env.bool("DATABASE_PREPARED_STATEMENTS", default=True):
+    DATABASES["default"]["OPTIONS"].update(
+        server_side_binding=True,
+        # Django turns psycopg's preparing off unless asked (for poolers).
+        prepare_threshold=env.int("DATABASE_PREPARE_THRESHOLD", default=5),
+    )
 if OWNER_ALIAS in DATABASES:
     # The owner creates and migrates the test database on its own (tests/conftest.py).
     DATABASES[OWNER_ALIAS]["TEST"].setdefault("DEPENDENCIES", [])

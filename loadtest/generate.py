@@ -19,9 +19,11 @@ import json
 import math
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
+import psycopg
 from django.contrib.auth.hashers import make_password
 from django.db import connection, transaction
 
@@ -175,10 +177,21 @@ def _ordered_ids(rows: list[tuple[int, str]], number_of: Callable[[str], int]) -
     return [pk for _, pk in sorted((number_of(label), pk) for pk, label in rows)]
 
 
+@contextmanager
+def _client_binding_cursor() -> Iterator[psycopg.ClientCursor]:
+    """A cursor on Django's connection (its transaction) that binds parameters on the
+    client: the statements of sql.py use parameters where PostgreSQL could not infer
+    their type, as the app's server-side binding would ask it to (config/settings.py);
+    each runs once per tenant, so preparing them would gain nothing."""
+    connection.ensure_connection()
+    with psycopg.ClientCursor(connection.connection) as cursor:
+        yield cursor
+
+
 def _generate_tenant(number: int, shape: Shape, fixed: _Fixed) -> None:
     slug = tenant_slug(number)
     art = samples.WORK_ARTIFACTS
-    with transaction.atomic(), connection.cursor() as cursor:
+    with transaction.atomic(), _client_binding_cursor() as cursor:
         # Durability of each tenant's commit is not worth waiting for here.
         cursor.execute("SET LOCAL synchronous_commit = off")
         cursor.execute(sql.TENANT_SQL, {"name": f"Load {number:05d}", "slug": slug})

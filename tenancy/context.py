@@ -62,9 +62,11 @@ def tenant_context(tenant: Tenant | int, *, using: str = DEFAULT_DB_ALIAS) -> It
             # One round trip: read the previous value (it only matters when
             # nested: tests, a task run inline inside a request), then set.
             # The cursor stays on the first statement's result.
+            # No bound parameter: two statements in one query only go as one round
+            # trip without any (with server-side binding, config/settings.py).
             cursor.execute(
-                f"SELECT current_setting(%s, true); {set_local_sql(str(_tenant_id(tenant)))}",
-                [TENANT_SETTING],
+                f"SELECT current_setting('{TENANT_SETTING}', true); "
+                f"{set_local_sql(str(_tenant_id(tenant)))}"
             )
             previous = cursor.fetchone()[0] or ""
         token = _active_tenant.set(_tenant_id(tenant))
