@@ -10,10 +10,13 @@ loses nothing of another field's conflict (and nothing needs JavaScript).
 from __future__ import annotations
 
 import json
+import operator
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from django.urls import reverse
+from django.utils.functional import SimpleLazyObject
 
 from workshops.forms import ArtifactForm, artifact_text
 from workshops.merge import MISSING, Conflict
@@ -144,6 +147,28 @@ def value_after_conflict(merged: dict[str, Any], conflicts: list[Conflict]) -> d
         else:
             value[c.field] = c.mine
     return value
+
+
+def lazy_editor_context(step: WorkshopStep, artifact: StepArtifact | None) -> dict[str, Any]:
+    """editor_context(step, artifact), each value built when the template first uses it:
+    the step page shows the editor from the fragment cache while the artifact is
+    unchanged (workshops/views.py), and then never builds its fields and forms."""
+    built = SimpleLazyObject(partial(editor_context, step, artifact))
+    return {name: SimpleLazyObject(partial(operator.getitem, built, name)) for name in EDITOR_KEYS}
+
+
+# The names editor_context gives the template (tests check the two agree).
+EDITOR_KEYS = (
+    "artifact_fields",
+    "artifact_errors",
+    "artifact_version",
+    "artifact_json_form",
+    "json_open",
+    "editor_url",
+    "history_url",
+    "conflict",
+    "conflict_json",
+)
 
 
 def editor_context(

@@ -32,7 +32,7 @@ from tenancy.transactions import in_request_tenant, outside_request_transaction
 from ui.fragments import fingerprint
 from workshops import services
 from workshops.context import REPLY_BUDGET_TOKENS, TIERS, build_step_context
-from workshops.editor import editor_context
+from workshops.editor import editor_context, lazy_editor_context
 from workshops.export import export_filename, workshop_export_data, workshop_markdown
 from workshops.forms import (
     BudgetForm,
@@ -76,6 +76,7 @@ def _render_step(
     workshops.editor.editor_context) and bound forms, a conflict or a proposal in `extra`;
     `steps`, the workshop's steps when the caller read them with the step."""
     page = step_page(step=step, steps=steps)
+    plain = editor is None and not extra
     schema = step.step_definition.schema
     assistant = get_assistant()
     context = {
@@ -89,13 +90,17 @@ def _render_step(
         "summary_version": page.summary.version if page.summary else 0,
         "assistant_name": assistant.name,
         "assistant_offline": assistant.offline,
-        **editor_context(step, page.artifact, **(editor or {})),
+        # A plain view of the step (nothing typed back, no conflict or proposal): the
+        # artifact and summary panels come from the fragment cache while the step, its
+        # artifact and its summary are unchanged (ui/fragments.py), and the editor they
+        # show is built only when they are rendered.
+        **(
+            lazy_editor_context(step, page.artifact)
+            if plain
+            else editor_context(step, page.artifact, **(editor or {}))
+        ),
         **extra,
     }
-    # A plain view of the step (nothing typed back, no conflict or proposal): the
-    # artifact and summary panels come from the fragment cache while the step, its
-    # artifact and its summary are unchanged (ui/fragments.py).
-    plain = editor is None and not extra
     context["panels_key"] = fingerprint(step, page.artifact, page.summary) if plain else ""
     return render(request, "workshops/step.html", context, status=status)
 

@@ -412,3 +412,18 @@ def test_a_summary_changed_on_both_sides_is_a_conflict_showing_the_base(
     assert ">MINE</pre>" in text
     assert "Keep mine" in text
     assert "Keep theirs" in text
+
+
+def test_the_lazy_editor_context_names_what_editor_context_gives(step, alice, in_tenant):
+    """The step page's editor, built only when its panel renders, offers the template
+    exactly the names the editor gives (workshops/editor.py)."""
+    from workshops.editor import EDITOR_KEYS, editor_context, lazy_editor_context
+
+    challenge = step("challenge")
+    with in_tenant(alice):
+        eager = editor_context(challenge, None)
+        lazy = lazy_editor_context(challenge, None)
+    assert tuple(eager) == EDITOR_KEYS
+    assert tuple(lazy) == EDITOR_KEYS
+    assert str(lazy["editor_url"]) == eager["editor_url"]
+    assert [f.name for f in lazy["artifact_fields"]] == [f.name for f in eager["artifact_fields"]]
