@@ -198,3 +198,26 @@ def distribution_problems(connection: Any) -> list[str]:
             if found.get(model._meta.db_table, (None,))[0] != "n":
                 problems.append(f"{model._meta.db_table}: not a reference table")
     return problems
+
+
+def bind_on_the_client_on_citus(sender: Any, connection: Any, **kwargs: Any) -> None:
+    """On a new connection with server-side binding (config/settings.py), go back to
+    client-side binding when the server is a Citus coordinator.
+
+    Citus refuses an UPDATE that sets the distribution column unless it can see the new
+    value is the row's own, which it can only with values written into the statement:
+    Django's save() sets every column, tenant_id included, so with bound parameters
+    every save of a tenant row would fail ("modifying the partition value of rows is
+    not allowed"). One query per new connection; connections persist in production.
+    """
+    from django.db.backends.postgresql.base import Cursor
+
+    if not connection.settings_dict["OPTIONS"].get("server_side_binding"):
+        return
+    raw = connection.connection
+    with raw.cursor() as cursor:  # the raw cursor: no query log, no wrapper
+        cursor.execute("SELECT 1 FROM pg_extension WHERE extname = 'citus'")
+        citus = cursor.fetchone() is not None
+    if citus:
+        raw.cursor_factory = Cursor
+        raw.prepare_threshold = None
