@@ -8,7 +8,7 @@ Every list is backed by an index that leads with the tenant (see models.py).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 from functools import cached_property
@@ -129,15 +129,54 @@ def _flag_stale(proposals: list[Proposal], profile: dict[str, Any]) -> None:
             proposal.ui_stale = stale_values(proposal, profile, proposal.payload["proposed_value"])
 
 
-@dataclass
 class Overview:
-    pending_batches: list[Batch]
-    history: list[Proposal]
-    history_truncated: bool
-    follow_ups: list[FollowUp]
+    """The customer page's proposals and follow-ups. The batches and decisions are
+    worked out from the rows when first asked for (no query): with the open batches
+    digested (customer_overview(digested=True)), a page whose proposals come from the
+    fragment cache never reads them, and its heading's count comes with their digest."""
+
+    def __init__(
+        self,
+        customer: Customer,
+        open_rows: Sequence[Proposal],
+        decided_rows: Sequence[Proposal],
+        follow_ups: list[FollowUp],
+    ) -> None:
+        self.customer = customer
+        self.open_rows = open_rows  # whole batches with something pending
+        self.decided_rows = decided_rows  # the other decisions, one more than shown
+        self.follow_ups = follow_ups
+        # Called once with the batches and decisions when they are worked out: the page
+        # puts its refusals, warnings and edit forms on the rows (crm_artifacts/views.py).
+        self.on_rows: Callable[[list[Batch], list[Proposal]], None] | None = None
+
+    @cached_property
+    def _worked_out(self) -> tuple[list[Batch], list[Proposal]]:
+        rows = list(self.open_rows)
+        _flag_stale(rows, self.customer.profile)
+        batches = _plan_follow_ups(_batches(rows), self.customer)
+        history = list(self.decided_rows)[:HISTORY_LIMIT]
+        if self.on_rows is not None:
+            self.on_rows(batches, history)
+        return batches, history
+
+    @property
+    def pending_batches(self) -> list[Batch]:
+        return self._worked_out[0]
+
+    @property
+    def history(self) -> list[Proposal]:
+        return self._worked_out[1]
+
+    @property
+    def history_truncated(self) -> bool:
+        return len(self.decided_rows) > HISTORY_LIMIT
 
     @property
     def pending_count(self) -> int:
+        counted = getattr(self.open_rows, "counted", None)
+        if counted is not None and "_worked_out" not in self.__dict__:
+            return counted  # from the digest statement, no row read
         return sum(batch.pending_count for batch in self.pending_batches)
 
 
@@ -174,20 +213,19 @@ def _open_follow_ups(tenant_id: int, customer_id: int) -> QuerySet[FollowUp]:
     ).order_by("due_on", "id")
 
 
-def customer_overview(customer: Customer) -> Overview:
+def customer_overview(customer: Customer, *, digested: bool = False) -> Overview:
     """Batches with something pending first (whole, so decided rows keep their place),
-    then the other decisions newest first, then follow-ups: three queries."""
+    then the other decisions newest first, then follow-ups: three queries. `digested`:
+    the open batches, the most rows, known by their digest until the page renders
+    them (ui/fragments.py), the pending count with it; four queries when they are read
+    (digesting the decisions too would make a page whose cache missed one more)."""
     scoped = {"tenant_id": customer.tenant_id, "customer_id": customer.pk}
-    open_artifacts = _open_batches(**scoped)
-    history = _decided(**scoped)
-    follow_ups = _open_follow_ups(**scoped)
-    _flag_stale(open_artifacts, customer.profile)
-    return Overview(
-        pending_batches=_plan_follow_ups(_batches(open_artifacts), customer),
-        history=history[:HISTORY_LIMIT],
-        history_truncated=len(history) > HISTORY_LIMIT,
-        follow_ups=follow_ups,
-    )
+    if digested:
+        pending = ("status", ProfileEditStatus.PENDING)
+        open_rows: Sequence[Proposal] = _open_batches.digested(**scoped, count_if=pending)
+    else:
+        open_rows = _open_batches(**scoped)
+    return Overview(customer, open_rows, _decided(**scoped), _open_follow_ups(**scoped))
 
 
 @dataclass

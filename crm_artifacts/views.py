@@ -77,7 +77,8 @@ def _next_url(request: HttpRequest, default: str) -> str:
 
 
 def _annotate(
-    overview: selectors.Overview,
+    batches: list[selectors.Batch],
+    history: list[Proposal],
     *,
     errors: dict[int, str],
     stale: dict[int, services.StaleValues],
@@ -85,9 +86,9 @@ def _annotate(
     batch_errors: dict[str, str],
 ) -> None:
     """Put each refusal, stale warning and edit form on the row the page shows it in."""
-    for batch in overview.pending_batches:
+    for batch in batches:
         batch.ui_error = batch_errors.get(batch.batch_id)
-    rows = [a for b in overview.pending_batches for a in b.artifacts] + overview.history
+    rows = [a for b in batches for a in b.artifacts] + history
     for proposal in rows:
         _annotate_row(proposal, errors=errors, stale=stale, edit_forms=edit_forms)
 
@@ -123,12 +124,15 @@ def _overview(
     **extra: Any,
 ) -> HttpResponse:
     """The customer's page; its review region alone for htmx."""
-    overview = selectors.customer_overview(customer)
-    # Cache key of the proposals column (ui/fragments.py): what it shows, read before
-    # the rows get their edit forms; none when a refusal, a stale warning or a typed
-    # value is shown on a row, which must render as it is now.
+    # Cache key of the proposals column (ui/fragments.py): the customer and the digests
+    # of its proposals, which the column is worked out from (no row is read while it is
+    # cached); none when a refusal, a stale warning or a typed value is shown on a row,
+    # which must render as it is now.
     plain = not (errors or stale or edit_forms or batch_errors)
-    proposals_key = fingerprint(customer, overview) if plain else ""
+    overview = selectors.customer_overview(customer, digested=plain)
+    proposals_key = (
+        fingerprint(customer, overview.open_rows, overview.decided_rows) if plain else ""
+    )
     assistant = get_assistant()
     # The side column (profile, the empty notes form, open follow-ups) likewise,
     # unless its notes form holds what someone typed.
@@ -137,8 +141,8 @@ def _overview(
         if notes_form is None
         else ""
     )
-    _annotate(
-        overview,
+    overview.on_rows = partial(
+        _annotate,
         errors=errors or {},
         stale=stale or {},
         edit_forms=edit_forms or {},

@@ -157,10 +157,14 @@ class PreparedRead(Generic[M]):
         compiled, params = self._bind(values)
         return self._run(compiled, params)
 
-    def digested(self, **values: Any) -> DigestedRows[M]:
+    def digested(
+        self, *, count_if: tuple[str, int | str] | None = None, **values: Any
+    ) -> DigestedRows[M]:
         """The rows with these values, known first by a digest PostgreSQL computes over
         them (one small statement); they are read only when something iterates them. For
-        a cached fragment's key (ui/fragments.py): a hit never builds the rows."""
+        a cached fragment's key (ui/fragments.py): a hit never builds the rows.
+        `count_if=(column, value)`: the same statement also counts the rows whose column
+        has that value (`counted`), for a figure shown outside the cached fragment."""
         compiled, params = self._bind(values)
         if compiled.queryset._prefetch_related_lookups:
             # Prefetched rows come from statements of their own: no digest covers them.
@@ -168,7 +172,7 @@ class PreparedRead(Generic[M]):
                 f"{self._build.__qualname__}: a digested read cannot prefetch; join "
                 "with select_related or annotate what the fragment shows"
             )
-        return DigestedRows(self, compiled, params)
+        return DigestedRows(self, compiled, params, count_if)
 
     def _bind(self, values: dict[str, Any]) -> tuple[_Compiled, tuple[Any, ...]]:
         kinds = {**self._kinds, **(_PAGE_KINDS if self._paged else {})}
@@ -294,9 +298,12 @@ class PreparedRead(Generic[M]):
 # the order the read returns them: the same rows give the same digest, any change to
 # one, a row more or a row less, another.
 _DIGEST = "md5(coalesce(string_agg(digested::text, E'\\n'){over}, ''))"
-_COUNT_AND_DIGEST_SQL = "SELECT {total}, count(*), {digest} FROM ({sql}) AS digested".format(
-    digest=_DIGEST.format(over=""), sql="{sql}", total="{total}"
+_COUNT_AND_DIGEST_SQL = (
+    "SELECT {total}, count(*), {counted}, {digest} FROM ({sql}) AS digested".format(
+        digest=_DIGEST.format(over=""), sql="{sql}", total="{total}", counted="{counted}"
+    )
 )
+_COUNT_IF_SQL = "count(*) FILTER (WHERE digested.{column} = %s)"
 # A page's total, the rows of all pages, in the same statement (Django's Paginator
 # asks for it first: digested_page).
 _TOTAL_SQL = "(SELECT count(*) FROM ({sql}) AS everything)"
@@ -331,23 +338,35 @@ class DigestedRows(Generic[M]):
     that same statement, so `digest` always describes the rows that were shown, even
     when another transaction changed them in between (ui/fragments.FragmentKey)."""
 
-    def __init__(self, read: PreparedRead[M], compiled: _Compiled, params: tuple[Any, ...]):
+    def __init__(
+        self,
+        read: PreparedRead[M],
+        compiled: _Compiled,
+        params: tuple[Any, ...],
+        count_if: tuple[str, int | str] | None = None,
+    ):
         self._read = read
         self._compiled = compiled
         self._params = params
         self._rows: list[M] | None = None
         self._tenant = active_tenant_id()
+        connection = connections[compiled.queryset.db]
         total, total_params = "NULL", ()
         if read._paged:
             total = _TOTAL_SQL.format(sql=compiled.sql.removesuffix(_PAGE_SQL))
             total_params = params[:-2]
-        with connections[compiled.queryset.db].cursor() as cursor:
+        counted, counted_params = "NULL", ()
+        if count_if is not None:
+            column, value = count_if
+            counted = _COUNT_IF_SQL.format(column=connection.ops.quote_name(column))
+            counted_params = (value,)
+        with connection.cursor() as cursor:
             cursor.execute(
-                _COUNT_AND_DIGEST_SQL.format(sql=compiled.sql, total=total),
-                (*total_params, *params),
+                _COUNT_AND_DIGEST_SQL.format(sql=compiled.sql, total=total, counted=counted),
+                (*total_params, *counted_params, *params),
             )
-            # total: every page's rows, for a paged read (None otherwise).
-            self.total, self._count, self.digest = cursor.fetchone()
+            # total: every page's rows, for a paged read; counted: count_if's (else None).
+            self.total, self._count, self.counted, self.digest = cursor.fetchone()
 
     @property
     def rows(self) -> list[M]:

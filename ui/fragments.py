@@ -31,6 +31,7 @@ import hashlib
 import pickle
 import secrets
 import time
+from dataclasses import dataclass
 from typing import Any
 
 from django import template
@@ -80,7 +81,9 @@ def fingerprint(*parts: Any) -> str | FragmentKey:
 
 def _digest(when: int, parts: tuple[Any, ...]) -> str:
     # Digested rows stand in by the digest PostgreSQL computed over them.
-    plain = [part.digest if isinstance(part, DigestedRows) else _plain(part) for part in parts]
+    plain = [
+        part.digest if isinstance(part, DigestedRows | _Frozen) else _plain(part) for part in parts
+    ]
     data = pickle.dumps((when, plain), pickle.HIGHEST_PROTOCOL)
     return hashlib.blake2b(data, digest_size=16).hexdigest()
 
@@ -96,10 +99,20 @@ class FragmentKey:
 
     def __init__(self, when: int, parts: tuple[Any, ...]) -> None:
         self._when = when
-        self._parts = parts
+        # The other parts as they are now, when the view asks: rendering may annotate
+        # them (edit forms on rows), which must not move the key it is stored under.
+        self._parts = tuple(
+            part if isinstance(part, DigestedRows) else _Frozen(_digest(when, (part,)))
+            for part in parts
+        )
 
     def __str__(self) -> str:
         return _digest(self._when, self._parts)
+
+
+@dataclass(frozen=True)
+class _Frozen:
+    digest: str
 
 
 class FragmentNode(template.Node):

@@ -8,6 +8,8 @@ from __future__ import annotations
 import datetime
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from crm_artifacts.models import Customer, FollowUp, Proposal
 from tenancy.context import tenant_context
@@ -53,6 +55,21 @@ def test_a_decision_moves_the_row_from_pending_to_decided(bob, bob_client, custo
     text = bob_client.get(url).text
     assert "<h2>Decided</h2>" in text
     assert "Nothing waiting for a decision" in text
+
+
+def test_the_headings_pending_count_follows_a_decision_made_behind_the_page(
+    bob, bob_client, customer, make_batch
+):
+    """The count comes with the open batches' digest, not from the cached rows."""
+    email, _phone = make_batch(customer, email="jane@new.example", phone="07700 900123")
+    url = f"/crm/customers/{customer.pk}/"
+    assert bob_client.get(url).text.count(">2 pending</span>") == 1
+    with tenant_context(bob.tenant_id):  # another path: no service, no page
+        Proposal.objects.filter(pk=email.pk).update(status="rejected", decided_at=email.created_at)
+    text = bob_client.get(url).text
+    assert text.count(">1 pending</span>") == 1
+    assert '<strong id="batch-count-' in text
+    assert ">1 pending</strong>" in text
 
 
 def test_cached_rows_carry_this_sessions_csrf_token(client_for, bob, customer, make_batch):
@@ -108,3 +125,21 @@ def test_notes_sent_back_with_an_error_are_never_cached_nor_served_to_others(
     assert "x" * 100 in refused.text
     again = client_for(bob).get(url).text
     assert "x" * 100 not in again
+
+
+@pytest.mark.parametrize("screen", ["customer", "proposals"])
+def test_a_screen_served_from_the_cache_reads_no_proposal_row(
+    screen, bob_client, customer, make_batch
+):
+    """The second view of an unchanged screen reads the proposals' digest, not the rows
+    (the rows and their digest come in one statement: `SELECT digested.*`)."""
+    make_batch(customer, email="jane@new.example", phone="07700 900123")
+    url = f"/crm/customers/{customer.pk}/" if screen == "customer" else "/crm/proposals/"
+
+    def statements() -> list[str]:
+        with CaptureQueriesContext(connection) as queries:
+            assert "jane@new.example" in bob_client.get(url).text
+        return [q["sql"] for q in queries.captured_queries]
+
+    assert any(sql.startswith("SELECT digested.*") for sql in statements())  # filled
+    assert not any(sql.startswith("SELECT digested.*") for sql in statements())

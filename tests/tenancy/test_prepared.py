@@ -366,3 +366,13 @@ def test_a_digested_page_is_djangos_page_with_its_total_in_the_digest_statement(
             assert page.has_next() == expected.has_next()
         empty = digested_page(skills_page, 1, 3, author_id=bob.pk)
         assert (empty.number, list(empty), empty.paginator.count) == (1, [], 0)
+
+
+def test_a_digest_can_count_the_rows_with_a_value_in_the_same_statement(alice, in_tenant):
+    SkillFactory(author=alice, name="Budgets")
+    SkillFactory(author=alice, name="Audits")
+    with in_tenant(alice), CaptureQueriesContext(connection) as queries:
+        rows = skills_by.digested(author_id=alice.pk, count_if=("name", "Budgets"))
+        assert (rows.counted, len(rows)) == (1, 2)
+        assert skills_by.digested(author_id=alice.pk).counted is None
+    assert len(queries) == 2  # one statement each, no row read

@@ -219,3 +219,22 @@ def test_the_cached_header_marks_each_sections_link_and_shows_a_renamed_user(ali
     assert '<span class="user-name">Alicia' in page
     assert 'href="/people/"' in page  # staff see the People link
     assert current(page) == ["/portfolio/"]
+
+
+def test_pages_served_from_the_cache_read_no_row(client_for, alice, bob, in_tenant):
+    """The second view of an unchanged portfolio or inbox reads the rows' digest, not
+    the rows (which come with their digest in one statement: `SELECT digested.*`)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with in_tenant(alice):
+        WorkArtifactFactory(user=alice, title="Board pack")
+    SkillMessageFactory(subject_skill=SkillFactory(author=bob), from_user=alice)
+    for client, url in ((client_for(alice), "/portfolio/"), (client_for(bob), "/messages/")):
+        reads = []
+        for _ in range(2):
+            with CaptureQueriesContext(connection) as queries:
+                assert client.get(url).status_code == 200
+            reads.append([q["sql"].startswith("SELECT digested.*") for q in queries])
+        assert any(reads[0]), url  # the first view fills the cache
+        assert not any(reads[1]), url
