@@ -57,7 +57,7 @@ from crm_artifacts.services.errors import (
     NotFound,
 )
 from tenancy.models import User
-from tenancy.prepared import counts_of, prepared, stand_in
+from tenancy.prepared import counts_of, prepared, run_digests, stand_in
 from tenancy.shortcuts import only_names_of
 
 HISTORY_LIMIT = 100
@@ -216,16 +216,20 @@ def _open_follow_ups(tenant_id: int, customer_id: int) -> QuerySet[FollowUp]:
 def customer_overview(customer: Customer, *, digested: bool = False) -> Overview:
     """Batches with something pending first (whole, so decided rows keep their place),
     then the other decisions newest first, then follow-ups: three queries. `digested`:
-    the open batches, the most rows, known by their digest until the page renders
-    them (ui/fragments.py), the pending count with it; four queries when they are read
-    (digesting the decisions too would make a page whose cache missed one more)."""
+    both kinds of proposals known by their digests (one statement for the two) until
+    the page renders them (ui/fragments.py), with the pending count; four queries when
+    they are read."""
     scoped = {"tenant_id": customer.tenant_id, "customer_id": customer.pk}
+    open_rows: Sequence[Proposal]
+    decided_rows: Sequence[Proposal]
     if digested:
         pending = ("status", ProfileEditStatus.PENDING)
-        open_rows: Sequence[Proposal] = _open_batches.digested(**scoped, count_if=pending)
+        open_rows = _open_batches.digested(**scoped, count_if=pending, run=False)
+        decided_rows = _decided.digested(**scoped, run=False)
+        run_digests(open_rows, decided_rows)
     else:
-        open_rows = _open_batches(**scoped)
-    return Overview(customer, open_rows, _decided(**scoped), _open_follow_ups(**scoped))
+        open_rows, decided_rows = _open_batches(**scoped), _decided(**scoped)
+    return Overview(customer, open_rows, decided_rows, _open_follow_ups(**scoped))
 
 
 @dataclass

@@ -158,13 +158,14 @@ class PreparedRead(Generic[M]):
         return self._run(compiled, params)
 
     def digested(
-        self, *, count_if: tuple[str, int | str] | None = None, **values: Any
+        self, *, count_if: tuple[str, int | str] | None = None, run: bool = True, **values: Any
     ) -> DigestedRows[M]:
         """The rows with these values, known first by a digest PostgreSQL computes over
         them (one small statement); they are read only when something iterates them. For
         a cached fragment's key (ui/fragments.py): a hit never builds the rows.
         `count_if=(column, value)`: the same statement also counts the rows whose column
-        has that value (`counted`), for a figure shown outside the cached fragment."""
+        has that value (`counted`), for a figure shown outside the cached fragment.
+        `run=False`: the digest statement waits for run_digests, which runs several in one."""
         compiled, params = self._bind(values)
         if compiled.queryset._prefetch_related_lookups:
             # Prefetched rows come from statements of their own: no digest covers them.
@@ -172,7 +173,7 @@ class PreparedRead(Generic[M]):
                 f"{self._build.__qualname__}: a digested read cannot prefetch; join "
                 "with select_related or annotate what the fragment shows"
             )
-        return DigestedRows(self, compiled, params, count_if)
+        return DigestedRows(self, compiled, params, count_if, run=run)
 
     def _bind(self, values: dict[str, Any]) -> tuple[_Compiled, tuple[Any, ...]]:
         kinds = {**self._kinds, **(_PAGE_KINDS if self._paged else {})}
@@ -344,6 +345,7 @@ class DigestedRows(Generic[M]):
         compiled: _Compiled,
         params: tuple[Any, ...],
         count_if: tuple[str, int | str] | None = None,
+        run: bool = True,
     ):
         self._read = read
         self._compiled = compiled
@@ -360,13 +362,17 @@ class DigestedRows(Generic[M]):
             column, value = count_if
             counted = _COUNT_IF_SQL.format(column=connection.ops.quote_name(column))
             counted_params = (value,)
-        with connection.cursor() as cursor:
-            cursor.execute(
-                _COUNT_AND_DIGEST_SQL.format(sql=compiled.sql, total=total, counted=counted),
-                (*total_params, *counted_params, *params),
-            )
-            # total: every page's rows, for a paged read; counted: count_if's (else None).
-            self.total, self._count, self.counted, self.digest = cursor.fetchone()
+        self._statement = (
+            _COUNT_AND_DIGEST_SQL.format(sql=compiled.sql, total=total, counted=counted),
+            (*total_params, *counted_params, *params),
+        )
+        # total: every page's rows, for a paged read; counted: count_if's (else None).
+        self.total: int | None = None
+        self.counted: int | None = None
+        self._count = 0
+        self.digest = ""
+        if run:
+            run_digests(self)
 
     @property
     def rows(self) -> list[M]:
@@ -430,6 +436,18 @@ class PreparedPages:
         offset = page.start or 0
         # An empty list's one page is the slice [0:0]: nothing to read.
         return self._rows(page.stop - offset, offset) if page.stop > offset else []
+
+
+def run_digests(*digested: DigestedRows[Any]) -> None:
+    """The digest statements of several digested reads (made with `run=False`) as one
+    statement, one round trip: a page keys one fragment by two lists, say."""
+    sql = " CROSS JOIN ".join(f"({rows._statement[0]}) AS d{i}" for i, rows in enumerate(digested))
+    params = [param for rows in digested for param in rows._statement[1]]
+    with connections[digested[0]._compiled.queryset.db].cursor() as cursor:
+        cursor.execute(f"SELECT * FROM {sql}", params)
+        values = cursor.fetchone()
+    for i, rows in enumerate(digested):
+        rows.total, rows._count, rows.counted, rows.digest = values[4 * i : 4 * i + 4]
 
 
 def digested_page(

@@ -376,3 +376,19 @@ def test_a_digest_can_count_the_rows_with_a_value_in_the_same_statement(alice, i
         assert (rows.counted, len(rows)) == (1, 2)
         assert skills_by.digested(author_id=alice.pk).counted is None
     assert len(queries) == 2  # one statement each, no row read
+
+
+def test_several_digests_run_as_one_statement(alice, bob, in_tenant):
+    from tenancy.prepared import run_digests
+
+    SkillFactory(author=alice, name="Budgets")
+    SkillFactory(author=bob, name="Contracts")
+    with in_tenant(alice):
+        alone = [skills_by.digested(author_id=user.pk) for user in (alice, bob)]
+        together = [skills_by.digested(author_id=user.pk, run=False) for user in (alice, bob)]
+        with CaptureQueriesContext(connection) as queries:
+            run_digests(*together)
+        assert len(queries) == 1
+        assert [rows.digest for rows in together] == [rows.digest for rows in alone]
+        assert [len(rows) for rows in together] == [1, 1]
+        assert [s.name for s in together[1]] == ["Contracts"]
