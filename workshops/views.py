@@ -27,6 +27,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from assistant import AssistantError, get_assistant
 from tenancy.forms import apply_service_errors
+from tenancy.models import User
 from tenancy.shortcuts import get_tenant_object_or_404
 from tenancy.transactions import in_request_tenant, outside_request_transaction
 from ui.fragments import fingerprint
@@ -102,7 +103,20 @@ def _render_step(
         **extra,
     }
     context["panels_key"] = fingerprint(step, page.artifact, page.summary) if plain else ""
+    context["chat_key"] = _chat_key(request.user, step, page.chat)
     return render(request, "workshops/step.html", context, status=status)
+
+
+def _chat_key(user: User, step: WorkshopStep, chat: list[ChatMessage]) -> str:
+    """The chat log's cache key (ui/fragments.py): the messages with their authors'
+    names, and who reads them ("You" for one's own); the facilitator's name only when a
+    message without an author shows it (workshops/partials/message.html)."""
+    owner_shown = step.workshop.owner_id != user.pk and any(
+        not m.author_id and m.role not in (ChatMessage.Role.ASSISTANT, ChatMessage.Role.SYSTEM)
+        for m in chat
+    )
+    owner = str(step.workshop.owner) if owner_shown else ""
+    return fingerprint(user.pk, step.workshop.owner_id, owner, chat)
 
 
 @login_required

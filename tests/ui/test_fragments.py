@@ -238,3 +238,33 @@ def test_pages_served_from_the_cache_read_no_row(client_for, alice, bob, in_tena
             reads.append([q["sql"].startswith("SELECT digested.*") for q in queries])
         assert any(reads[0]), url  # the first view fills the cache
         assert not any(reads[1]), url
+
+
+def test_the_cached_chat_log_shows_a_message_or_an_author_changed_behind_the_page(
+    client_for, alice, bob, in_tenant
+):
+    from tests.workshops.conftest import get_step, make_workshop
+    from workshops.models import ChatMessage
+
+    workshop = make_workshop(alice)
+    step = get_step(workshop, "challenge")
+    with in_tenant(alice):
+        workshop.participants.create(tenant_id=alice.tenant_id, user=bob)
+        said = ChatMessage.objects.create(
+            tenant_id=alice.tenant_id, workshop_step=step, role="user", author=bob, content="Hi"
+        )
+        ChatMessage.objects.create(  # no author: the facilitator's words
+            tenant_id=alice.tenant_id, workshop_step=step, role="user", content="Welcome"
+        )
+    url = f"/workshops/{workshop.pk}/steps/challenge/"
+    alices, bobs = client_for(alice), client_for(bob)
+    assert bobs.get(url).text.count('<span class="msg-role">You</span>') == 1  # his own
+    assert alices.get(url).text.count('<span class="msg-role">You</span>') == 1  # hers
+    with in_tenant(alice):  # behind the page: no service, no timestamp
+        ChatMessage.objects.filter(pk=said.pk).update(content="Hello there")
+        User.objects.filter(pk=bob.pk).update(display_name="Robert Q")
+        User.objects.filter(pk=alice.pk).update(display_name="Alicia Q")
+    text = alices.get(url).text
+    assert "Hello there" in text
+    assert '<span class="msg-role">Robert Q</span>' in text
+    assert '<span class="msg-role">Alicia Q</span>' in bobs.get(url).text  # the facilitator
