@@ -71,6 +71,7 @@ _FIRST_INT = -2_031_000_000
 _TENANT_ARGUMENT = "<the active tenant>"
 _PAGE_KINDS = {"limit": int, "offset": int}
 _PAGE_SQL = " LIMIT %s OFFSET %s"
+_PAGE_NUMBER_CAP = 2**31
 
 
 # Every prepared read of the project, for the tests that check them all.
@@ -458,7 +459,9 @@ def digested_page(
     and the rows took two. A number out of range gets the last page, as get_page does
     (one statement more)."""
     try:
-        wanted = max(int(number or 1), 1)
+        # Capped: a page number past any list (?page=10**20) reads nothing, and its
+        # OFFSET must still fit PostgreSQL's bigint; get_page then gives the last page.
+        wanted = min(max(int(number or 1), 1), _PAGE_NUMBER_CAP)
     except (TypeError, ValueError):
         wanted = 1
     first = read.digested(**values, limit=per_page, offset=(wanted - 1) * per_page)

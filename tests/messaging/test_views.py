@@ -301,3 +301,11 @@ def test_skills_list_shows_an_accepted_grouping_as_a_tree(bob_client, proposal, 
     child_row = text.rindex('<li class="tree-row', 0, text.index(">Python scripting</a>"))
     assert parent_at < child_row
     assert 'data-depth="1"' in text[child_row : text.index(">Python scripting</a>")]
+
+
+@pytest.mark.parametrize("number", ["99999999999999999999", "-5", "0", "abc", "1e3", "3.0"])
+def test_any_page_number_in_the_address_gets_a_page_not_an_error(client_for, alice, bob, number):
+    SkillMessageFactory(subject_skill=SkillFactory(author=bob), from_user=alice)
+    response = client_for(bob).get(f"/messages/?page={number}")
+    assert response.status_code == 200
+    assert response.text.count('class="message-row') == 1  # the one page there is
