@@ -116,6 +116,9 @@ MIDDLEWARE = [
     # answer for htmx (config/htmx.py); above the 405 page so that gets Vary too.
     "config.htmx.HtmxMiddleware",
     "config.not_allowed.MethodNotAllowedPageMiddleware",
+    # Last, so that its process_exception runs first: a view that raised is
+    # rolled back before any error page is made (tenancy/transactions.py).
+    "tenancy.middleware.RollbackViewErrorMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -156,10 +159,12 @@ for _alias, _database in DATABASES.items():
     _database.update(
         {
             "ENGINE": ENGINE,
-            # Each request runs in one transaction; the tenant middleware sets
-            # the tenant inside it, so the setting ends with the request. The
-            # owner alias serves no request.
-            "ATOMIC_REQUESTS": _alias == "default",
+            # Each request runs in one transaction that the tenant middleware
+            # opens, setting the tenant inside it, so the setting ends with the
+            # request. Not ATOMIC_REQUESTS: its savepoint around the view cost
+            # two round trips a request; a view that raises is rolled back by
+            # tenancy.middleware.RollbackViewErrorMiddleware instead.
+            "ATOMIC_REQUESTS": False,
             "CONN_MAX_AGE": env.int("CONN_MAX_AGE", default=60 if PRODUCTION else 0)
             if _alias == "default"
             else 0,

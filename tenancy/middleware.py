@@ -6,7 +6,11 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils.functional import SimpleLazyObject
 
 from tenancy.context import tenant_context
-from tenancy.transactions import runs_outside_request_transaction
+from tenancy.transactions import (
+    request_transaction,
+    roll_back_request,
+    runs_outside_request_transaction,
+)
 
 API_PREFIX = "/api/"
 BEARER = "bearer "
@@ -15,13 +19,13 @@ TOKEN_RATE_LIMITED = "Too many requests with this API token; try again in {minut
 
 
 class TenantMiddleware:
-    """Runs every signed-in request inside its user's tenant context.
+    """Runs every request in one transaction, a signed-in one in its user's tenant context.
 
-    With ATOMIC_REQUESTS the view runs in a savepoint inside this
-    transaction, so a failing view is rolled back while the tenant setting
-    stays set for the error page. Anonymous requests run with no tenant:
-    tenant tables then return nothing and refuse writes (fail closed). A view
-    marked `@outside_request_transaction` opens its own short tenant contexts
+    A view that raises is rolled back to the start of that transaction, the
+    tenant setting kept for the error page (RollbackViewErrorMiddleware).
+    Anonymous requests run with no tenant: tenant tables then return nothing
+    and refuse writes (fail closed). A view marked `@outside_request_transaction`
+    runs outside any and opens its own short tenant contexts
     (tenancy/transactions.py).
 
     An /api/ request with `Authorization: Bearer <token>` runs in the tenant
@@ -43,12 +47,13 @@ class TenantMiddleware:
         user = getattr(request, "user", None)
         if user is None or not user.is_authenticated:
             request.tenant = None
-            return self.get_response(request)
+            with request_transaction(request, None):
+                return self.get_response(request)
         # Lazy: most requests only need the id, which the user row carries.
         request.tenant = SimpleLazyObject(lambda: user.tenant)
         if runs_outside_request_transaction(request):
             return self.get_response(request)
-        with tenant_context(user.tenant_id):
+        with request_transaction(request, user.tenant_id):
             return self.get_response(request)
 
     def _token_request(self, request: HttpRequest, raw: str) -> HttpResponse:
@@ -82,8 +87,26 @@ class TenantMiddleware:
             response["Retry-After"] = str(lockout.minutes_left * 60)
             return response
         request.api_token = token
-        with tenant_context(tenant_id):
+        with request_transaction(request, tenant_id):
             return self.get_response(request)
+
+
+class RollbackViewErrorMiddleware:
+    """Rolls back what a view wrote before it raised (tenancy/transactions.py).
+
+    Last in MIDDLEWARE: Django asks the last middleware's `process_exception`
+    first, so the transaction is clean before DomainErrorMiddleware renders
+    its refusal page or Django its 404/403/500 page.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> None:
+        roll_back_request(request)
 
 
 def _bearer_token(request: HttpRequest) -> str | None:

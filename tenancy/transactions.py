@@ -1,38 +1,105 @@
-"""Views that run outside the request's transaction, for slow work that needs no database.
+"""The request's one transaction, and views that run outside it.
 
-Every signed-in request normally runs in one transaction: TenantMiddleware opens
-`tenant_context(user.tenant_id)` around it and ATOMIC_REQUESTS puts the view in a
-savepoint inside. A view that spends seconds on something else (extracting an
-upload's text in a child process, waiting for a language model) would hold that
-transaction, and under PgBouncer in transaction mode a server connection, the
-whole time.
+Every request runs in one transaction that TenantMiddleware opens with
+`request_transaction`: `tenant_context(user.tenant_id)` for a signed-in
+request (or an API token's tenant), a plain transaction for an anonymous one.
 
-`@outside_request_transaction` opts a view out of both, in one named way: Django
-skips ATOMIC_REQUESTS for it (`transaction.non_atomic_requests`) and
-TenantMiddleware leaves it without a tenant context. The view then does its
-slow work first and wraps every read and write in its own short
+No savepoint around the view (Django's ATOMIC_REQUESTS is off): SAVEPOINT and
+RELEASE were two of the ten round trips of every page (docs/performance.md,
+"Fifth round"). A view that raises is rolled back instead by
+`roll_back_request`, which `RollbackViewErrorMiddleware` (last in MIDDLEWARE,
+so its `process_exception` runs first) calls before the error page is made:
+the transaction goes back to where the request began, the tenant setting
+still set, so the view writes nothing and the 404/403/409 page can still read.
+
+A view that spends seconds on something else (extracting an upload's text in a
+child process, waiting for a language model) would hold that transaction, and
+under PgBouncer in transaction mode a server connection, the whole time.
+`@outside_request_transaction` opts a view out, in one named way:
+TenantMiddleware leaves it without a transaction or a tenant context. The view
+then does its slow work first and wraps every read and write in its own short
 `tenant_context(request.user.tenant_id)`; outside one, tenant tables show
 nothing and refuse writes, so a forgotten block fails closed.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from contextlib import AbstractContextManager
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
+from dataclasses import dataclass
 from typing import TypeVar
 
-from django.db import transaction
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections, transaction
 from django.http import HttpRequest
 from django.urls import Resolver404, resolve
 
-from tenancy.context import tenant_context
+from tenancy.context import set_local_sql, tenant_context
 
 View = TypeVar("View", bound=Callable)
 _MARK = "outside_request_transaction"
+_START = "_request_transaction_start"
+
+
+@dataclass(frozen=True)
+class _Start:
+    """Where a request's transaction began, for rolling a failed view back to it."""
+
+    tenant_id: int | None
+    # True when the request began the transaction (a server); False when it runs
+    # inside one already (a test's), in the savepoint below.
+    outermost: bool
+    savepoint: str | None
+
+
+@contextmanager
+def request_transaction(request: HttpRequest, tenant_id: int | None) -> Iterator[None]:
+    """The request's one transaction, in `tenant_id`'s context (None: anonymous, no tenant)."""
+    connection = connections[DEFAULT_DB_ALIAS]
+    outermost = not connection.in_atomic_block
+    with tenant_context(tenant_id) if tenant_id is not None else transaction.atomic():
+        savepoint = None if outermost else connection.savepoint_ids[-1]
+        setattr(request, _START, _Start(tenant_id, outermost, savepoint))
+        try:
+            yield
+        finally:
+            delattr(request, _START)
+
+
+def roll_back_request(request: HttpRequest) -> None:
+    """Undo everything the request wrote, keeping its transaction and tenant open.
+
+    For a view that raised: its writes (and the commit callbacks it registered)
+    are gone, and the error page still reads in the request's tenant. Outside
+    `request_transaction` (an opted-out view) there is nothing to undo.
+    """
+    start: _Start | None = getattr(request, _START, None)
+    if start is None:
+        return
+    connection = connections[DEFAULT_DB_ALIAS]
+    if not start.outermost and start.savepoint is None:
+        # Begun inside a transaction already marked for rollback: no savepoint to
+        # go back to, so the enclosing block rolls it all back at its end.
+        connection.needs_rollback = True
+        return
+    # Whatever marked the transaction broken is undone by the rollback below.
+    connection.needs_rollback = False
+    try:
+        if start.outermost:
+            connection._rollback()  # not .rollback(): that one refuses inside atomic
+            connection.run_on_commit = []  # every callback was this transaction's
+        else:
+            connection.savepoint_rollback(start.savepoint)
+        if start.tenant_id is not None:
+            # The rollback undid the SET LOCAL too.
+            with connection.cursor() as cursor:
+                cursor.execute(set_local_sql(str(start.tenant_id)))
+    except DatabaseError:
+        # The connection itself failed: leave the transaction to be rolled back
+        # at its end; the error page that follows may then be Django's 500.
+        connection.needs_rollback = True
 
 
 def outside_request_transaction(view: View) -> View:
-    view = transaction.non_atomic_requests(view)
     setattr(view, _MARK, True)
     return view
 

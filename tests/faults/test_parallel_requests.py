@@ -1,7 +1,7 @@
 """The same click sent 8 (or 10) times at once, through real requests: exactly one outcome.
 
 Each request goes through the whole stack (middleware, the tenant
-transaction, ATOMIC_REQUESTS, the view, the service) on its own thread and
+transaction, the view, the service) on its own thread and
 database connection, released together by a barrier. Each test asserts what
 every person is shown (status, message) and what is stored, and counts the
 committed writes with a trigger, so "once" means once in the database.
