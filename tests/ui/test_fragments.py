@@ -268,3 +268,20 @@ def test_the_cached_chat_log_shows_a_message_or_an_author_changed_behind_the_pag
     assert "Hello there" in text
     assert '<span class="msg-role">Robert Q</span>' in text
     assert '<span class="msg-role">Alicia Q</span>' in bobs.get(url).text  # the facilitator
+
+
+def test_the_cached_sort_headers_follow_each_query_string(alice_client, alice, in_tenant):
+    """The headers come from the cache by query string: each sort and filter gets its own."""
+    with in_tenant(alice):
+        WorkArtifactFactory(user=alice, category="email")
+
+    def title_header(params: dict[str, str]) -> str:
+        page = alice_client.get("/portfolio/", params).content.decode()
+        return page.split('class="sort-link"')[1].split("</th>")[0]
+
+    for _ in range(2):  # the second time from the cache
+        assert 'href="?sort=title"' in title_header({})
+        assert 'href="?sort=-title"' in title_header({"sort": "title"})
+        assert "▲" in title_header({"sort": "title"})
+        assert "▼" in title_header({"sort": "-title"})
+        assert "category=email" in title_header({"category": "email"})
