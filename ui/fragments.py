@@ -23,6 +23,11 @@ quarter hour), and every object it renders is passed. The one per-request value
 allowed inside is the CSRF token (`{% csrf_token %}`, `{{ csrf_token }}`): the
 fragment is cached with a random placeholder in its place, and each response
 gets its own token put back, exactly as a fresh render would have it.
+
+One more per-request value can be named, a random token such as a form's
+idempotency token: `{% fragment "name" key fill %}` caches the fragment with a
+placeholder wherever `fill` (non-empty, random, so it appears nowhere else)
+was written, and puts each request's own value back.
 """
 
 from __future__ import annotations
@@ -38,6 +43,7 @@ from django import template
 from django.core.cache import caches
 from django.db.models import QuerySet
 from django.template.base import Parser, Token
+from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
 
 from tenancy.prepared import DigestedRows
@@ -47,6 +53,7 @@ TIMEOUT = 3600  # seconds; a key that is no longer asked for is dropped sooner (
 # Stands for the CSRF token in a cached fragment: random per process, so nothing
 # a person types can ever be taken for it.
 _TOKEN_PLACEHOLDER = f"csrf-{secrets.token_hex(16)}"
+_FILL_PLACEHOLDER = f"fill-{secrets.token_hex(16)}"  # the same, for `fill`
 # What a fragment says about "today" (a date flagged as in the future, "3 days
 # ago") changes when a day ends in some time zone: every zone's offset is a
 # multiple of 15 minutes, so a key that includes the quarter hour is never a day
@@ -116,33 +123,51 @@ class _Frozen:
 
 
 class FragmentNode(template.Node):
-    def __init__(self, nodelist: template.NodeList, name: str, key: template.base.FilterExpression):
+    def __init__(
+        self,
+        nodelist: template.NodeList,
+        name: str,
+        key: template.base.FilterExpression,
+        fill: template.base.FilterExpression | None = None,
+    ):
         self.nodelist = nodelist
         self.name = name
         self.key = key
+        self.fill = fill
 
     def render(self, context: template.Context) -> SafeString:
         key = self.key.resolve(context)
-        if not key:  # no key given: render as if the tag were not there
+        # As the fragment writes it: a value is escaped where a template shows it.
+        fill = conditional_escape(self.fill.resolve(context) or "") if self.fill else ""
+        if not key or (self.fill and not fill):
+            # No key, or no value to put back (every character would match an
+            # empty one): render as if the tag were not there.
             return self.nodelist.render(context)
         cache = caches[CACHE_ALIAS]
         html = cache.get(f"fragment:{self.name}:{key}")
         if html is None:
             with context.push(csrf_token=_TOKEN_PLACEHOLDER):
                 html = self.nodelist.render(context)
+            if fill:
+                html = html.replace(fill, _FILL_PLACEHOLDER)
             # str(key) again: a FragmentKey now names the rows the render read.
             cache.set(f"fragment:{self.name}:{key}", html, TIMEOUT)
         if _TOKEN_PLACEHOLDER in html:
             token = context.get("csrf_token")
             html = html.replace(_TOKEN_PLACEHOLDER, str(token) if token else "")
+        if fill:
+            html = html.replace(_FILL_PLACEHOLDER, fill)
         return mark_safe(html)
 
 
 def fragment(parser: Parser, token: Token) -> FragmentNode:
-    """`{% fragment "name" key %}…{% endfragment %}`: the block, cached under `key`."""
+    """`{% fragment "name" key [fill] %}…{% endfragment %}`: the block, cached under `key`."""
     bits = token.split_contents()
-    if len(bits) != 3:
-        raise template.TemplateSyntaxError('{% fragment "name" key %} takes a name and a key.')
+    if len(bits) not in (3, 4):
+        raise template.TemplateSyntaxError(
+            '{% fragment "name" key %} takes a name, a key and optionally a value to fill.'
+        )
     nodelist = parser.parse(("endfragment",))
     parser.delete_first_token()
-    return FragmentNode(nodelist, bits[1].strip("\"'"), parser.compile_filter(bits[2]))
+    fill = parser.compile_filter(bits[3]) if len(bits) == 4 else None
+    return FragmentNode(nodelist, bits[1].strip("\"'"), parser.compile_filter(bits[2]), fill)

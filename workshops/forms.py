@@ -32,6 +32,12 @@ class MessageForm(forms.Form):
         required=False, max_length=64, widget=forms.HiddenInput, initial=""
     )
 
+    @property
+    def fragment_key(self) -> str:
+        """The fields' fragment cache key (workshops/step.html): a blank form, unbound
+        and with nothing typed back, renders the same for everyone but its token."""
+        return "" if self.is_bound or set(self.initial) - {"client_token"} else "blank"
+
 
 def new_client_token() -> str:
     return secrets.token_urlsafe(16)

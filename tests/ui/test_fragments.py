@@ -132,6 +132,22 @@ def test_a_cached_fragment_carries_each_requests_own_csrf_token(rf):
     assert "csrf-" not in one + two  # no placeholder left behind
 
 
+def test_a_cached_fragment_carries_each_requests_own_fill_value():
+    """A named per-request value (a form's idempotency token) is put back like the CSRF token."""
+    from django.template import engines
+
+    page = engines["django"].from_string(
+        '{% fragment "fill" key token %}<input value="{{ token }}">{{ n }}{% endfragment %}'
+    )
+    one = page.render({"key": "k1", "token": "tok-A1b2", "n": 1})
+    two = page.render({"key": "k1", "token": "tok-C3d4", "n": 2})
+    assert one == '<input value="tok-A1b2">1'
+    assert two == '<input value="tok-C3d4">1'  # from the cache, with its own token
+    # No value to put back: rendered afresh, never cached with an empty one.
+    assert page.render({"key": "k2", "token": "", "n": 3}) == '<input value="">3'
+    assert page.render({"key": "k2", "token": "tok-E5f6", "n": 4}) == '<input value="tok-E5f6">4'
+
+
 def test_no_key_renders_without_caching():
     from django.template import engines
 
@@ -285,3 +301,24 @@ def test_the_cached_sort_headers_follow_each_query_string(alice_client, alice, i
         assert "▲" in title_header({"sort": "title"})
         assert "▼" in title_header({"sort": "-title"})
         assert "category=email" in title_header({"category": "email"})
+
+
+def test_each_view_of_a_step_gets_its_own_chat_token_from_the_cached_form(alice_client, alice):
+    """The chat form's fields come from the cache; its idempotency token is each page's
+    own, so two open tabs never have their sends taken for one."""
+    import re
+
+    from tests.workshops.conftest import make_workshop
+
+    url = f"/workshops/{make_workshop(alice).pk}/steps/ideation/"
+    tokens = []
+    for view in range(3):
+        if view == 1:
+            filled = _cached_entries()
+        elif view == 2:
+            assert _cached_entries() == filled  # the third view served from the cache
+        page = alice_client.get(url).content.decode()
+        tokens.append(re.search(r'name="client_token" value="([^"]+)"', page)[1])
+        assert 'name="content"' in page
+        assert "fill-" not in page  # no placeholder left behind
+    assert len(set(tokens)) == 3
