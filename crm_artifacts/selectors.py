@@ -57,7 +57,7 @@ from crm_artifacts.services.errors import (
     NotFound,
 )
 from tenancy.models import User
-from tenancy.prepared import counts_of, prepared, run_digests, stand_in
+from tenancy.prepared import counts_of, prepared, read_together, stand_in
 from tenancy.shortcuts import only_names_of
 
 HISTORY_LIMIT = 100
@@ -216,19 +216,21 @@ def _open_follow_ups(tenant_id: int, customer_id: int) -> QuerySet[FollowUp]:
 def customer_overview(customer: Customer, *, digested: bool = False) -> Overview:
     """Batches with something pending first (whole, so decided rows keep their place),
     then the other decisions newest first, then follow-ups: three queries. `digested`:
-    both kinds of proposals known by their digests (one statement for the two) until
-    the page renders them (ui/fragments.py), with the pending count; four queries when
-    they are read."""
+    both kinds of proposals known by their digests until the page renders them
+    (ui/fragments.py), with the pending count, and the follow-ups, in one round trip;
+    two more queries when the proposals are read."""
     scoped = {"tenant_id": customer.tenant_id, "customer_id": customer.pk}
     open_rows: Sequence[Proposal]
     decided_rows: Sequence[Proposal]
     if digested:
         pending = ("status", ProfileEditStatus.PENDING)
-        open_rows = _open_batches.digested(**scoped, count_if=pending, run=False)
-        decided_rows = _decided.digested(**scoped, run=False)
-        run_digests(open_rows, decided_rows)
-    else:
-        open_rows, decided_rows = _open_batches(**scoped), _decided(**scoped)
+        open_rows, decided_rows, follow_ups = read_together(
+            _open_batches.digested(**scoped, count_if=pending, run=False),
+            _decided.digested(**scoped, run=False),
+            _open_follow_ups.bound(**scoped),
+        )
+        return Overview(customer, open_rows, decided_rows, follow_ups)
+    open_rows, decided_rows = _open_batches(**scoped), _decided(**scoped)
     return Overview(customer, open_rows, decided_rows, _open_follow_ups(**scoped))
 
 
@@ -373,10 +375,14 @@ def pending_screen(user: User, filters: PendingFilters | None = None) -> Pending
     """
     filters = filters or PendingFilters()
     person = {"user_id": user.pk, "tenant_id": user.tenant_id}
-    customers = _customers_pending(**person)
+    proposals: Sequence[Proposal]
     if filters == PendingFilters():
-        proposals: Sequence[Proposal] = _pending_first.digested(**person)
+        # The customers and the proposals' digest in one round trip.
+        customers, proposals = read_together(
+            _customers_pending.bound(**person), _pending_first.digested(**person, run=False)
+        )
     else:
+        customers = _customers_pending(**person)
         proposals = list(pending_queryset(user, filters)[:PENDING_LIMIT])
     return PendingScreen(customers=customers, proposals=proposals, filters=filters)
 

@@ -36,7 +36,7 @@ from portfolio.models import (
 )
 from skills.models import Skill
 from tenancy.models import User
-from tenancy.prepared import DigestedRows, prepared, stand_in
+from tenancy.prepared import DigestedRows, prepared, read_together, stand_in
 from tenancy.text import is_storable
 
 # Columns a list never needs: the text can be 100,000 characters per row.
@@ -142,10 +142,15 @@ def artifact_list(*, user: User, **filters: Any) -> list[WorkArtifact] | Digeste
     """artifact_list_queryset's rows, each with `suggested_skills` ({"pk", "name"}, in
     suggestion order). The list as it opens, the one most views ask for, is known by
     its digest until something iterates it (the page's cached rows need only that)."""
-    narrowed = any(filters.get(name) for name in ("q", "category", "date_from", "date_to"))
-    if narrowed or filters.get("sort", DEFAULT_SORT) != DEFAULT_SORT:
+    if not _as_it_opens(filters):
         return list(artifact_list_queryset(user=user, **filters))
     return _plain_list.digested(user_id=user.pk, tenant_id=user.tenant_id)
+
+
+def _as_it_opens(filters: dict[str, Any]) -> bool:
+    """Whether these filters leave the list as it opens (_plain_list's rows)."""
+    narrowed = any(filters.get(name) for name in ("q", "category", "date_from", "date_to"))
+    return not narrowed and filters.get("sort", DEFAULT_SORT) == DEFAULT_SORT
 
 
 def artifacts_by_ids(*, user: User, artifact_ids: Iterable[str]) -> list[WorkArtifact]:
@@ -205,7 +210,25 @@ def _months(user_id: int, tenant_id: int) -> QuerySet:
 def monthly(*, user: User) -> tuple[Totals, list[tuple[datetime.date, float]]]:
     """`totals` and `hours_by_month` from one query (the list page and the dashboard
     show both): per month, its artifacts and hours; the totals are their sums."""
-    rows = _months(user_id=user.pk, tenant_id=user.tenant_id)
+    return _monthly_from(_months(user_id=user.pk, tenant_id=user.tenant_id))
+
+
+def list_page(
+    *, user: User, **filters: Any
+) -> tuple[list[WorkArtifact] | DigestedRows, Totals, list[tuple[datetime.date, float]]]:
+    """The list page as it loads: artifact_list's rows and monthly's figures; the list
+    as it opens, the one most views ask for, digested and read with the months in one
+    round trip."""
+    if not _as_it_opens(filters):
+        return artifact_list(user=user, **filters), *monthly(user=user)
+    person = {"user_id": user.pk, "tenant_id": user.tenant_id}
+    artifacts, months = read_together(
+        _plain_list.digested(**person, run=False), _months.bound(**person)
+    )
+    return artifacts, *_monthly_from(months)
+
+
+def _monthly_from(rows: list[dict[str, Any]]) -> tuple[Totals, list[tuple[datetime.date, float]]]:
     summary = Totals(
         count=sum(row["count"] for row in rows),
         hours=sum(row["hours"] or 0.0 for row in rows),

@@ -102,7 +102,11 @@ _LIST_FRAGMENTS = {
 def artifact_list(request: HttpRequest) -> HttpResponse:
     filters_form = ListFiltersForm(request.GET)
     filters = filters_form.filters()
-    artifacts = selectors.artifact_list(user=request.user, **filters)
+    fragment = request.htmx and _LIST_FRAGMENTS.get(request.htmx.target or "")
+    if fragment:
+        artifacts = selectors.artifact_list(user=request.user, **filters)
+    else:  # the whole page: with the chart's months, in one round trip as it opens
+        artifacts, totals, months = selectors.list_page(user=request.user, **filters)
     context = {
         "artifacts": artifacts,
         # The rows' cache key: whatever changes in them changes it (ui/fragments.py).
@@ -113,13 +117,12 @@ def artifact_list(request: HttpRequest) -> HttpResponse:
         "sort": filters["sort"],
         "q": filters["q"],
     }
-    fragment = request.htmx and _LIST_FRAGMENTS.get(request.htmx.target or "")
     if fragment:
         response = render(request, fragment, context)
         # The address bar gets the filters that do something, not every empty field.
         response["HX-Push-Url"] = _canonical_url(request)
         return response
-    context["totals"], months = selectors.monthly(user=request.user)
+    context["totals"] = totals
     context["chart"] = chart = month_bars(months)
     context["chart_key"] = fingerprint(chart)
     return render(request, "portfolio/list.html", context)

@@ -158,6 +158,12 @@ class PreparedRead(Generic[M]):
         compiled, params = self._bind(values)
         return self._run(compiled, params)
 
+    def bound(self, **values: Any) -> BoundRead[M]:
+        """The read with these values, to run with others in one round trip
+        (read_together), where calling it would run it alone."""
+        compiled, params = self._bind(values)
+        return BoundRead(self, compiled, params)
+
     def digested(
         self, *, count_if: tuple[str, int | str] | None = None, run: bool = True, **values: Any
     ) -> DigestedRows[M]:
@@ -275,9 +281,13 @@ class PreparedRead(Generic[M]):
 
     @staticmethod
     def _run(
-        compiled: _Compiled, params: tuple[Any, ...], digest: list[str] | None = None
+        compiled: _Compiled,
+        params: tuple[Any, ...],
+        digest: list[str] | None = None,
+        fetched: list[tuple[Any, ...]] | None = None,
     ) -> list[Any]:
-        """The rows; with `digest`, also their digest from the same statement, appended."""
+        """The rows; with `digest`, also their digest from the same statement, appended;
+        with `fetched`, built from those rows, already read (read_together)."""
         source = compiled.queryset
         compiler = copy.copy(compiled.compiler)
         # This thread's connection, in this request's transaction and tenant: the
@@ -286,6 +296,8 @@ class PreparedRead(Generic[M]):
         compiler.as_sql = lambda *args, **kwargs: (compiled.sql, params)
         if digest is not None:
             compiler.execute_sql = _digesting_execute(compiler, compiled.sql, params, digest)
+        elif fetched is not None:
+            compiler.execute_sql = _fetched_execute(compiler, fetched)
         run = source.__class__.__new__(source.__class__)
         run.__dict__.update(source.__dict__)
         run.__dict__.update(
@@ -334,6 +346,38 @@ def _digesting_execute(
     return execute_sql
 
 
+def _fetched_execute(compiler: SQLCompiler, fetched: list[tuple[Any, ...]]) -> Callable[..., Any]:
+    """The compiler's execute_sql for a MULTI read whose rows were read already."""
+
+    def execute_sql(result_type: str = MULTI, *args: Any, **kwargs: Any) -> list[list[tuple]]:
+        if result_type != MULTI:
+            raise PreparedReadError("a read run with others is read whole (MULTI)")
+        # col_count: the columns Django selected (it drops any it added for ordering).
+        return [[row[: compiler.col_count] for row in fetched]]
+
+    return execute_sql
+
+
+class BoundRead(Generic[M]):
+    """A prepared read with its values, waiting to run with others (read_together)."""
+
+    def __init__(self, read: PreparedRead[M], compiled: _Compiled, params: tuple[Any, ...]):
+        self._read = read
+        self._compiled = compiled
+        self._params = params
+
+    @property
+    def statement(self) -> tuple[str, tuple[Any, ...]]:
+        return self._compiled.sql, self._params
+
+    @property
+    def db(self) -> str:
+        return self._compiled.queryset.db
+
+    def take(self, fetched: list[tuple[Any, ...]]) -> list[M]:
+        return self._read._run(self._compiled, self._params, fetched=fetched)
+
+
 class DigestedRows(Generic[M]):
     """A prepared read's rows, first known only by their digest and count (one small
     statement, no rows sent or built); iterating reads them, with their own digest from
@@ -374,6 +418,18 @@ class DigestedRows(Generic[M]):
         self.digest = ""
         if run:
             run_digests(self)
+
+    @property
+    def statement(self) -> tuple[str, tuple[Any, ...]]:
+        return self._statement
+
+    @property
+    def db(self) -> str:
+        return self._compiled.queryset.db
+
+    def take(self, fetched: list[tuple[Any, ...]]) -> DigestedRows[M]:
+        self.total, self._count, self.counted, self.digest = fetched[0]
+        return self
 
     @property
     def rows(self) -> list[M]:
@@ -449,6 +505,32 @@ def run_digests(*digested: DigestedRows[Any]) -> None:
         values = cursor.fetchone()
     for i, rows in enumerate(digested):
         rows.total, rows._count, rows.counted, rows.digest = values[4 * i : 4 * i + 4]
+
+
+def read_together(*reads: BoundRead[Any] | DigestedRows[Any]) -> list[Any]:
+    """Several reads (`read.bound(...)`, `read.digested(..., run=False)`) in one round
+    trip: psycopg's pipeline mode sends every statement before waiting for any answer,
+    where running them in turn waits for each. Returns what each gives alone, in order:
+    a list of rows for a bound read, the DigestedRows with its digest for a digested one.
+
+    Each statement is its own, as if run in turn in the same transaction and tenant: a
+    failing one raises Django's error, as it would alone, and the transaction is then
+    aborted like after any failed statement."""
+    connection = connections[reads[0].db]
+    connection.ensure_connection()
+    cursors = [connection.cursor() for _ in reads]
+    try:
+        with connection.wrap_database_errors:
+            with connection.connection.pipeline():
+                for cursor, read in zip(cursors, reads, strict=True):
+                    cursor.execute(*read.statement)
+            # Leaving the pipeline sent one Sync and took every result: the fetches
+            # below read what has arrived.
+            fetched = [cursor.fetchall() for cursor in cursors]
+    finally:
+        for cursor in cursors:
+            cursor.close()
+    return [read.take(rows) for read, rows in zip(reads, fetched, strict=True)]
 
 
 def digested_page(

@@ -24,7 +24,7 @@ from django.db.models.functions import Coalesce, NullIf
 from django.urls import reverse
 
 from tenancy.models import User
-from tenancy.prepared import prepared, stand_in
+from tenancy.prepared import prepared, read_together, stand_in
 from tenancy.shortcuts import only_names_of
 from workshops.models import (
     ChatMessage,
@@ -132,14 +132,16 @@ class StepPage:
 
 def step_page(*, step: WorkshopStep, steps: list[WorkshopStep] | None = None) -> StepPage:
     """Everything the step page shows: four queries however long the chat, three when
-    the caller has the workshop's steps already (member_step_and_steps)."""
+    the caller has the workshop's steps already (member_step_and_steps); the artifact,
+    the summary and the chat in one round trip."""
     scoped = {"tenant_id": step.tenant_id, "step_id": step.pk}
-    artifact = _step_artifact(**scoped)
-    summary = _step_summary(**scoped)
+    artifact, summary, chat = read_together(
+        _step_artifact.bound(**scoped), _step_summary.bound(**scoped), _step_chat.bound(**scoped)
+    )
     return StepPage(
         step=step,
         steps=workshop_steps(workshop=step.workshop) if steps is None else steps,
-        chat=_step_chat(**scoped),
+        chat=chat,
         artifact=artifact[0] if artifact else None,
         summary=summary[0] if summary else None,
     )

@@ -392,3 +392,81 @@ def test_several_digests_run_as_one_statement(alice, bob, in_tenant):
         assert [rows.digest for rows in together] == [rows.digest for rows in alone]
         assert [len(rows) for rows in together] == [1, 1]
         assert [s.name for s in together[1]] == ["Contracts"]
+
+
+class _Failing:
+    """A statement that fails when PostgreSQL runs it, in read_together's protocol."""
+
+    db = "default"
+    statement = ("SELECT 1 / 0", ())
+
+    def take(self, fetched):  # pragma: no cover - never reached
+        return fetched
+
+
+def _waits(action) -> int:
+    """How many times the client waited for PostgreSQL's answer, from libpq's trace of
+    the messages it sent: one per simple Query, one per Sync (which ends a statement
+    run on its own with bound parameters, or a whole pipeline)."""
+    import tempfile
+
+    raw = connection.connection.pgconn
+    with tempfile.TemporaryFile() as trace:
+        raw.trace(trace.fileno())
+        try:
+            action()
+        finally:
+            raw.untrace()
+        trace.seek(0)
+        sent = [line.split(b"\t") for line in trace.read().splitlines()]
+    return sum(1 for line in sent if len(line) > 3 and line[1] == b"F" and line[3] in _WAITED)
+
+
+# How libpq's trace names the two messages a client waits after.
+_WAITED = {b"Query", b"Sync"}
+
+
+def test_reads_run_together_give_what_each_gives_alone_in_one_round_trip(
+    alice, bob, carol, in_tenant
+):
+    from tenancy.prepared import read_together
+
+    SkillFactory(author=alice, name="Budgets")
+    SkillFactory(author=bob, name="Contracts")
+    SkillFactory(author=carol, name="Globex only")
+    with in_tenant(alice):
+        alone = [skills_by(author_id=alice.pk), skills_by.digested(author_id=bob.pk)]
+        connection.ensure_connection()
+        together: list = []
+        waits = _waits(
+            lambda: together.extend(
+                read_together(
+                    skills_by.bound(author_id=alice.pk),
+                    skills_by.digested(author_id=bob.pk, run=False),
+                    skills_by.bound(author_id=carol.pk),  # another tenant's: RLS, no row
+                )
+            )
+        )
+        assert waits == 1
+        # In turn, each waits at least once (preparing a statement may add one).
+        assert _waits(lambda: [skills_by(author_id=alice.pk) for _ in range(3)]) >= 3
+        assert together[0] == alone[0]
+        assert together[0][0].author == alice  # select_related rows built too
+        assert together[1].digest == alone[1].digest
+        assert len(together[1]) == 1
+        assert [s.name for s in together[1]] == ["Contracts"]
+        assert together[2] == []
+
+
+def test_a_failing_read_run_together_raises_djangos_error_and_the_connection_goes_on(
+    alice, in_tenant
+):
+    from django.db import DatabaseError, transaction
+
+    from tenancy.prepared import read_together
+
+    SkillFactory(author=alice, name="Budgets")
+    with in_tenant(alice):
+        with pytest.raises(DatabaseError, match="division by zero"), transaction.atomic():
+            read_together(skills_by.bound(author_id=alice.pk), _Failing())
+        assert [s.name for s in skills_by(author_id=alice.pk)] == ["Budgets"]
