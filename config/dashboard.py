@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import importlib
 from dataclasses import dataclass
+from types import ModuleType
 from typing import Any
 
 from django.urls import reverse
@@ -18,10 +19,12 @@ from messaging.selectors import awaiting_answer_count
 from portfolio.chart import Chart, month_bars
 from portfolio.selectors import hours_by_month
 from tenancy.models import Role, User
+from tenancy.prepared import read_together
 from tenancy.services import role_of
 from workshops.selectors import DASHBOARD_WORKSHOPS, workshop_list
 
-# Each area contributes a tile through `<app>.selectors.dashboard_card(user)`;
+# Each area contributes a tile through `<app>.selectors.dashboard_card(user, rows)`,
+# from the one statement `dashboard_read(user)` gives, all areas' in one round trip;
 # an area whose app has not landed yet shows as "not available yet".
 AREAS = [
     ("portfolio", "Portfolio", "folder-open"),
@@ -64,15 +67,30 @@ class Dashboard:
         return max(waiting, key=lambda d: d.count) if waiting else None
 
 
-def _card(app: str, title: str, user: User) -> dict[str, Any]:
+def _selectors(app: str) -> ModuleType | None:
     try:
-        selectors = importlib.import_module(f"{app}.selectors")
+        return importlib.import_module(f"{app}.selectors")
     except ModuleNotFoundError:
-        selectors = None
-    card_for = getattr(selectors, "dashboard_card", None)
-    if card_for is None:
-        return {"title": title, "available": False}
-    return {"available": True, **card_for(user)}
+        return None
+
+
+def _cards(user: User) -> dict[str, dict[str, Any]]:
+    """Every area's tile, their statements run together (tenancy.prepared.read_together)."""
+    modules = {app: _selectors(app) for app, _, _ in AREAS}
+    reads = {
+        app: module.dashboard_read(user)
+        for app, module in modules.items()
+        if hasattr(module, "dashboard_read")
+    }
+    fetched = dict(zip(reads, read_together(*reads.values()), strict=True)) if reads else {}
+    cards = {}
+    for app, title, _ in AREAS:
+        card_for = getattr(modules[app], "dashboard_card", None)
+        if card_for is None:
+            cards[app] = {"title": title, "available": False}
+        else:
+            cards[app] = {"available": True, **card_for(user, fetched.get(app))}
+    return cards
 
 
 def _decisions(user: User, cards: dict[str, dict[str, Any]]) -> list[Decision]:
@@ -110,7 +128,7 @@ def _workshops(card: dict[str, Any], user: User) -> tuple[list[Any], bool]:
 
 
 def dashboard_for(user: User) -> Dashboard:
-    by_app = {app: _card(app, title, user) for app, title, _ in AREAS}
+    by_app = _cards(user)
     workshops, more_workshops = _workshops(by_app["workshops"], user)
     return Dashboard(
         cards=list(by_app.values()),

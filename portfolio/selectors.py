@@ -36,7 +36,7 @@ from portfolio.models import (
 )
 from skills.models import Skill
 from tenancy.models import User
-from tenancy.prepared import DigestedRows, prepared, read_together, stand_in
+from tenancy.prepared import BoundRead, DigestedRows, prepared, read_together, stand_in
 from tenancy.text import is_storable
 
 # Columns a list never needs: the text can be 100,000 characters per row.
@@ -290,8 +290,15 @@ def user_artifacts(*, user: User) -> list[dict[str, Any]]:
     ]
 
 
-def dashboard_card(user: User) -> dict[str, Any]:
-    summary, months = monthly(user=user)
+def dashboard_read(user: User) -> BoundRead:
+    """The Portfolio tile's one statement (config/dashboard.py runs every tile's together)."""
+    return _months.bound(user_id=user.pk, tenant_id=user.tenant_id)
+
+
+def dashboard_card(user: User, rows: list | None = None) -> dict[str, Any]:
+    """The Portfolio tile and the chart's months; `rows`, dashboard_read's when the
+    dashboard read them already."""
+    summary, months = _monthly_from(dashboard_read(user).run() if rows is None else rows)
     return {
         "title": "Portfolio",
         "value": summary.count,

@@ -9,7 +9,7 @@ from django.urls import reverse
 from portfolio.models import ProfileEvidence, ProfileSkill, WorkArtifact
 from skills.models import Skill
 from tenancy.models import User
-from tenancy.prepared import counts_of, prepared
+from tenancy.prepared import BoundRead, counts_of, prepared
 
 
 @dataclass(frozen=True)
@@ -216,8 +216,14 @@ def _skill_counts(user_id: int, tenant_id: int) -> QuerySet:
     )
 
 
-def dashboard_card(user: User) -> dict:
-    counts = counts_of(_skill_counts(user_id=user.pk, tenant_id=user.tenant_id), "total", "mine")
+def dashboard_read(user: User) -> BoundRead:
+    """The Skills tile's one statement (config/dashboard.py runs every tile's together)."""
+    return _skill_counts.bound(user_id=user.pk, tenant_id=user.tenant_id)
+
+
+def dashboard_card(user: User, rows: list | None = None) -> dict:
+    """The Skills tile; `rows`, dashboard_read's when the dashboard read them already."""
+    counts = counts_of(dashboard_read(user).run() if rows is None else rows, "total", "mine")
     return {
         "title": "Skills",
         "value": counts["total"],

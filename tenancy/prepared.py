@@ -377,6 +377,10 @@ class BoundRead(Generic[M]):
     def take(self, fetched: list[tuple[Any, ...]]) -> list[M]:
         return self._read._run(self._compiled, self._params, fetched=fetched)
 
+    def run(self) -> list[M]:
+        """The read alone, as calling it would."""
+        return self._read._run(self._compiled, self._params)
+
 
 class DigestedRows(Generic[M]):
     """A prepared read's rows, first known only by their digest and count (one small

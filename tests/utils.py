@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import tempfile
 from collections.abc import Callable
 from typing import Any
 
@@ -83,3 +84,23 @@ def run_concurrently(
         thread.join(timeout=timeout)
     assert not any(thread.is_alive() for thread in threads), "a concurrent job hung"
     return results
+
+
+def count_waits(action: Callable[[], Any]) -> int:
+    """How many times the client waited for PostgreSQL's answer, from libpq's trace of
+    the messages it sent: one per simple Query, one per Sync (which ends a statement
+    run on its own with bound parameters, or a whole pipeline)."""
+    raw = connection.connection.pgconn
+    with tempfile.TemporaryFile() as trace:
+        raw.trace(trace.fileno())
+        try:
+            action()
+        finally:
+            raw.untrace()
+        trace.seek(0)
+        sent = [line.split(b"\t") for line in trace.read().splitlines()]
+    return sum(1 for line in sent if len(line) > 3 and line[1] == b"F" and line[3] in _WAITED)
+
+
+# How libpq's trace names the two messages a client waits after.
+_WAITED = {b"Query", b"Sync"}

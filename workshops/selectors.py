@@ -24,7 +24,7 @@ from django.db.models.functions import Coalesce, NullIf
 from django.urls import reverse
 
 from tenancy.models import User
-from tenancy.prepared import prepared, read_together, stand_in
+from tenancy.prepared import BoundRead, prepared, read_together, stand_in
 from tenancy.shortcuts import only_names_of
 from workshops.models import (
     ChatMessage,
@@ -201,10 +201,16 @@ def _dashboard_workshops(user_id: int, tenant_id: int) -> QuerySet[Workshop]:
     )[:DASHBOARD_WORKSHOPS]
 
 
-def dashboard_card(user: User) -> dict:
+def dashboard_read(user: User) -> BoundRead:
+    """The Workshops tile's one statement (config/dashboard.py runs every tile's together)."""
+    return _dashboard_workshops.bound(user_id=user.pk, tenant_id=user.tenant_id)
+
+
+def dashboard_card(user: User, rows: list | None = None) -> dict:
     """The Workshops tile (facilitated, joined, steps done) and the dashboard's newest
-    workshops: one query, where the tile and the list were one each."""
-    workshops = _dashboard_workshops(user_id=user.pk, tenant_id=user.tenant_id)
+    workshops: one query, where the tile and the list were one each; `rows`,
+    dashboard_read's when the dashboard read them already."""
+    workshops = dashboard_read(user).run() if rows is None else rows
     first = workshops[0] if workshops else None
     total = first.all_workshops if first else 0
     facilitating = first.all_facilitating if first else 0

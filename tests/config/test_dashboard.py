@@ -130,3 +130,22 @@ def test_the_dashboard_makes_the_same_queries_at_two_sizes(client_for, alice, bo
     response = client.get("/")
     assert "All workshops" in response.text  # more than the five shown
     assert _decision_counts(response.text) == ["14", "14"]
+
+
+def test_the_five_tiles_are_read_in_one_round_trip(alice, in_tenant):
+    """Each area's tile is one statement; the dashboard sends all five before waiting."""
+    from django.db import connection
+
+    from config.dashboard import dashboard_for
+    from tests.utils import count_waits
+
+    WorkArtifactFactory(user=alice)
+    make_workshop(alice, "Kick-off")
+    with in_tenant(alice):
+        connection.ensure_connection()
+        board: list = []
+        waits = count_waits(lambda: board.append(dashboard_for(alice)))
+    # One for the five tiles' statements (five when each waited alone), one for the
+    # groups that say whether nothing pending still shows a relationship manager's line.
+    assert waits == 2
+    assert [card["value"] for card in board[0].cards] == [1, 0, 0, 1, 0]

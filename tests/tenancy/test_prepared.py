@@ -19,6 +19,7 @@ from tenancy.context import tenant_context
 from tenancy.models import TenantContextMissing
 from tenancy.prepared import PreparedReadError, prepared, stand_in
 from tests.factories import SkillFactory, UserFactory
+from tests.utils import count_waits
 
 pytestmark = pytest.mark.django_db
 
@@ -404,28 +405,6 @@ class _Failing:
         return fetched
 
 
-def _waits(action) -> int:
-    """How many times the client waited for PostgreSQL's answer, from libpq's trace of
-    the messages it sent: one per simple Query, one per Sync (which ends a statement
-    run on its own with bound parameters, or a whole pipeline)."""
-    import tempfile
-
-    raw = connection.connection.pgconn
-    with tempfile.TemporaryFile() as trace:
-        raw.trace(trace.fileno())
-        try:
-            action()
-        finally:
-            raw.untrace()
-        trace.seek(0)
-        sent = [line.split(b"\t") for line in trace.read().splitlines()]
-    return sum(1 for line in sent if len(line) > 3 and line[1] == b"F" and line[3] in _WAITED)
-
-
-# How libpq's trace names the two messages a client waits after.
-_WAITED = {b"Query", b"Sync"}
-
-
 def test_reads_run_together_give_what_each_gives_alone_in_one_round_trip(
     alice, bob, carol, in_tenant
 ):
@@ -438,7 +417,7 @@ def test_reads_run_together_give_what_each_gives_alone_in_one_round_trip(
         alone = [skills_by(author_id=alice.pk), skills_by.digested(author_id=bob.pk)]
         connection.ensure_connection()
         together: list = []
-        waits = _waits(
+        waits = count_waits(
             lambda: together.extend(
                 read_together(
                     skills_by.bound(author_id=alice.pk),
@@ -449,7 +428,7 @@ def test_reads_run_together_give_what_each_gives_alone_in_one_round_trip(
         )
         assert waits == 1
         # In turn, each waits at least once (preparing a statement may add one).
-        assert _waits(lambda: [skills_by(author_id=alice.pk) for _ in range(3)]) >= 3
+        assert count_waits(lambda: [skills_by(author_id=alice.pk) for _ in range(3)]) >= 3
         assert together[0] == alone[0]
         assert together[0][0].author == alice  # select_related rows built too
         assert together[1].digest == alone[1].digest
