@@ -19,6 +19,7 @@ mixed run sees any socket error, timeout, non-2xx or 5xx response.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import http.client
 import json
 import os
@@ -54,6 +55,7 @@ LUA_SCRIPT = ROOT / "bench" / "wrk_report.lua"
 RESULTS = ROOT / "bench" / "results"
 BASELINE = "baseline (fortunes)"
 API_PAGE = "API customer artifacts"
+MIXED = "mixed (all pages in rotation)"
 
 
 @dataclass(frozen=True)
@@ -94,8 +96,9 @@ def parse_args() -> argparse.Namespace:
     run.add_argument(
         "--rounds",
         type=int,
-        default=3,
-        help="each page's seconds in this many turns, the pages in rotation (see per_page)",
+        default=6,
+        help="each page's (and the mixed run's) seconds in this many turns, in rotation "
+        "(see in_rotation)",
     )
     run.add_argument("--mixed-duration", type=int, default=60, help="seconds of the mixed run")
     run.add_argument("--connections", type=int, default=32)
@@ -287,14 +290,22 @@ def wrk(port: int, pages: list[Page], cookie: str, seconds: int, args: argparse.
 
 
 def combined(runs: list[dict]) -> dict:
-    """Several wrk runs of one page as one: requests over seconds, every error counted,
-    the median of their p50s and the worst of their p95s, p99s and maxima."""
+    """Several wrk runs of one page (its turns) as one: the median of their requests per
+    second, every error counted, the median of their p50s and the worst of their p95s,
+    p99s and maxima.
+
+    The median, not all requests over all seconds: on this virtual machine one page's
+    turns a few seconds apart differ by a factor of two (docs/performance.md, "Fifth
+    round"), and a total would weigh each figure by how many of its turns the
+    neighbours happened to slow down."""
     latencies = [run["latency_ms"] for run in runs]
     seconds = sum(run["seconds"] for run in runs)
+    turns = [run["requests"] / run["seconds"] for run in runs if run["seconds"]]
     return {
         "requests": sum(run["requests"] for run in runs),
         "seconds": seconds,
-        "requests_per_s": sum(run["requests"] for run in runs) / seconds if seconds else 0.0,
+        "requests_per_s": statistics.median(turns) if turns else 0.0,
+        "turns": turns,
         "latency_ms": {
             "p50": statistics.median(lat["p50"] for lat in latencies),
             **{q: max(lat[q] for lat in latencies) for q in ("p95", "p99", "max")},
@@ -305,20 +316,27 @@ def combined(runs: list[dict]) -> dict:
     }
 
 
-def per_page(port: int, pages: list[Page], cookie: str, args: argparse.Namespace) -> list[Result]:
-    """Each page alone, its --duration seconds in --rounds turns with the pages in
-    rotation: this virtual machine's speed drifts by tens of percent from one minute
-    to the next, and a page loaded only in a slow minute, against a baseline loaded
-    only in a fast one, would give a ratio of the minutes, not of the pages."""
+def in_rotation(
+    port: int, pages: list[Page], cookie: str, args: argparse.Namespace
+) -> tuple[list[Result], Result]:
+    """Each page alone, its --duration seconds in --rounds turns, and the mixed run, its
+    --mixed-duration seconds in as many, all in rotation: this virtual machine's speed
+    drifts by tens of percent from one minute to the next, and a page (or the mixed
+    run) loaded only in a slow minute, against a baseline loaded only in a fast one,
+    would give a ratio of the minutes, not of the pages."""
     seconds = max(1, round(args.duration / args.rounds))
+    mixed_seconds = max(1, round(args.mixed_duration / args.rounds))
     runs: dict[str, list[dict]] = {page.name: [] for page in pages}
+    mixed_runs = []
     for _ in range(args.rounds):
         for page in pages:
             runs[page.name].append(wrk(port, [page], cookie, seconds, args))
+        mixed_runs.append(wrk(port, pages, cookie, mixed_seconds, args))
     results = [result(page.name, combined(runs[page.name])) for page in pages]
-    for r in results:
+    mixed = result(MIXED, combined(mixed_runs))
+    for r in [*results, mixed]:
         print(f"  {r.summary()}")
-    return results
+    return results, mixed
 
 
 def machine(port: int) -> dict[str, str]:
@@ -351,6 +369,27 @@ def machine(port: int) -> dict[str, str]:
     }
 
 
+def settle() -> None:
+    """Vacuum, analyze and checkpoint the data just written, as its owner, before any load.
+
+    Freshly generated rows are read for the first time under load otherwise: each
+    first read sets the rows' hint bits (a write), autovacuum and autoanalyze start on
+    the new tables, and the checkpoint that follows writes them out, in the middle of
+    the turns of whichever pages come first. A deployed database is not freshly
+    bulk-loaded."""
+    from django.conf import settings
+    from django.db import DatabaseError, connections
+
+    from config.database import OWNER_ALIAS
+
+    connection = connections[OWNER_ALIAS if OWNER_ALIAS in settings.DATABASES else "default"]
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM (ANALYZE)")  # the tables this role owns: the app's
+        # A role without pg_checkpoint leaves it to the server's own schedule.
+        with contextlib.suppress(DatabaseError):
+            cursor.execute("CHECKPOINT")
+
+
 def table_sizes() -> dict[str, int]:
     """Rows per table of the data under load (counted past RLS by the planner's statistics)."""
     from django.conf import settings
@@ -375,9 +414,12 @@ def table_sizes() -> dict[str, int]:
 
 def result(page: str, raw: dict) -> Result:
     latency = raw["latency_ms"]
+    turns = raw.get("turns") or [raw["requests_per_s"]]
     return Result(
         page=page,
         requests_per_s=raw["requests_per_s"],
+        slowest_turn=min(turns),
+        fastest_turn=max(turns),
         p50=latency["p50"],
         p95=latency["p95"],
         p99=latency["p99"],
@@ -409,21 +451,17 @@ def main() -> int:
         env = production_env(Path(static_root))
         manage("collectstatic", "--noinput", "-v0", env=env)  # the manifest production reads
         about = machine(port)
+        settle()
         sizes = table_sizes()
         with gunicorn(port, args, env, log):
             cookie = sign_in(port, args.user, args.password)
             check_pages(port, pages, cookie)
             print(
-                f"Warming up, then {args.duration} s per page at {args.connections} "
-                f"connections, in {args.rounds} turns"
+                f"Warming up, then {args.duration} s per page and {args.mixed_duration} s of "
+                f"the mixed run at {args.connections} connections, in {args.rounds} turns"
             )
             wrk(port, pages, cookie, 3, args)
-            results = per_page(port, pages, cookie, args)
-            print(f"Mixed run: every page in rotation for {args.mixed_duration} s")
-            mixed = result(
-                "mixed (all pages in rotation)", wrk(port, pages, cookie, args.mixed_duration, args)
-            )
-            print(f"  {mixed.summary()}")
+            results, mixed = in_rotation(port, pages, cookie, args)
         # One request at a time, after the load, with the same settings and data.
         print("One request at a time (bench/run.py --production)")
         single = one_at_a_time(args, env)
@@ -437,9 +475,9 @@ def main() -> int:
             f"production settings, {HOST}"
         ),
         "load": (
-            f"wrk, {args.connections} connections, {args.duration} s per page "
-            f"({args.rounds} turns, pages in rotation), "
-            f"mixed run {args.mixed_duration} s; pages as {args.user}, baseline anonymous"
+            f"wrk, {args.connections} connections, {args.duration} s per page and "
+            f"{args.mixed_duration} s of the mixed run, in {args.rounds} turns in rotation "
+            f"(req/s: the median turn's); pages as {args.user}, baseline anonymous"
         ),
         **about,
     }

@@ -17,6 +17,8 @@ class Result:
     non_2xx: int
     server_errors: int  # 5xx, also counted in non_2xx
     requests: int
+    slowest_turn: float = 0.0  # req/s of the page's slowest and fastest turns
+    fastest_turn: float = 0.0
 
     @property
     def errors(self) -> int:
@@ -35,17 +37,20 @@ def render_markdown(
 ) -> str:
     base = next(r.requests_per_s for r in results if r.page == baseline)
     lines = [
-        "| page | req/s | ratio to baseline | p50 ms | p95 ms | p99 ms | errors | 5xx |",
-        "| --- | --: | --: | --: | --: | --: | --: | --: |",
+        "| page | req/s | turns, req/s | ratio to baseline | p50 ms | p95 ms | p99 ms "
+        "| errors | 5xx |",
+        "| --- | --: | --: | --: | --: | --: | --: | --: | --: |",
     ]
     for r in [*results, mixed]:
         name = f"**{r.page}**" if r is mixed else r.page
         lines.append(
-            f"| {name} | {r.requests_per_s:,.1f} | {r.requests_per_s / base:.2f} | "
+            f"| {name} | {r.requests_per_s:,.1f} | "
+            f"{r.slowest_turn:,.0f} to {r.fastest_turn:,.0f} | {r.requests_per_s / base:.2f} | "
             f"{r.p50:,.1f} | {r.p95:,.1f} | {r.p99:,.1f} | {r.errors} | {r.server_errors} |"
         )
     lines += [
         "",
+        "req/s: the median of the page's turns; turns: its slowest and fastest. "
         "errors: socket errors (connect, read, write, timeout) plus every non-2xx answer; "
         "5xx: server errors among them.",
         "",
