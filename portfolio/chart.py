@@ -14,6 +14,7 @@ the bars plus those totals always add up to the headline.
 from __future__ import annotations
 
 import datetime
+import functools
 import math
 from dataclasses import dataclass
 
@@ -61,9 +62,9 @@ class GridLine:
 
 @dataclass(frozen=True)
 class Chart:
-    bars: list[Bar]
+    bars: tuple[Bar, ...]
     max_hours: float  # the top gridline: the scale of the plot
-    grid: list[GridLine] | None = None
+    grid: tuple[GridLine, ...] | None = None
     earlier_hours: float = 0.0  # months before the window
     later_hours: float = 0.0  # months after today (dates that cannot be right)
     show_values: bool = True
@@ -118,14 +119,23 @@ def nice_step(top: float, intervals: int = GRID_LINES) -> float:
 def month_bars(
     rows: list[tuple[datetime.date, float]], *, today: datetime.date | None = None
 ) -> Chart | None:
-    """Lay out up to MAX_MONTHS months ending with the latest month of work up to `today`."""
+    """Lay out up to MAX_MONTHS months ending with the latest month of work up to `today`.
+
+    The portfolio page and the dashboard ask on every request, mostly for months
+    and a day they asked for before: the layout is a function of those alone, so a
+    process remembers the last few (a Chart is frozen, its bars and grid tuples)."""
     if not rows:
         return None
+    return _laid_out(tuple((month, hours) for month, hours in rows), today or datetime.date.today())
+
+
+@functools.lru_cache(maxsize=256)
+def _laid_out(rows: tuple[tuple[datetime.date, float], ...], today: datetime.date) -> Chart:
     by_month: dict[datetime.date, float] = {}
     for month, hours in rows:
         key = month.replace(day=1)
         by_month[key] = by_month.get(key, 0.0) + (hours or 0.0)
-    this_month = (today or datetime.date.today()).replace(day=1)
+    this_month = today.replace(day=1)
     past = [month for month in by_month if month <= this_month]
     # Only future-dated work: draw it rather than an empty chart.
     last = max(past) if past else max(by_month)
@@ -140,10 +150,10 @@ def month_bars(
     step = nice_step(tallest)
     top = step * max(1, math.ceil(tallest / step)) if tallest else step
     span = PLOT_BOTTOM - PLOT_TOP
-    grid = [
+    grid = tuple(
         GridLine(hours=step * i, y=round(PLOT_BOTTOM - span * step * i / top, 1))
         for i in range(round(top / step) + 1)
-    ]
+    )
     slot = (WIDTH - LEFT - RIGHT) / len(months)
     bar_width = max(slot * 0.7, 2)
     # Label every month when there is room, otherwise every few.
@@ -167,7 +177,7 @@ def month_bars(
             )
         )
     return Chart(
-        bars=bars,
+        bars=tuple(bars),
         max_hours=top,
         grid=grid,
         earlier_hours=sum(h for m, h in by_month.items() if m < first),

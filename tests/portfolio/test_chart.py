@@ -58,3 +58,18 @@ def test_gridlines_are_round_numbers_up_to_the_top_of_the_scale():
     assert chart.grid[-1].y == chart.plot_top
     assert chart.whole_history
     assert chart.show_values
+
+
+def test_a_chart_laid_out_before_is_reused_and_a_new_day_or_month_lays_out_afresh():
+    rows = [(D(2024, 1, 1), 2.0), (D(2024, 3, 1), 4.0), (D(2024, 5, 1), 1.0)]
+    chart = month_bars(rows, today=D(2024, 3, 10))
+    assert month_bars([list(row) for row in rows], today=D(2024, 3, 10)) is chart
+    assert chart.last == D(2024, 3, 1)
+    assert chart.later_hours == 1.0
+    # May comes: the same rows, laid out for the new day, now end with May.
+    later = month_bars(rows, today=D(2024, 5, 2))
+    assert later.last == D(2024, 5, 1)
+    assert later.later_hours == 0
+    more = month_bars([*rows, (D(2024, 3, 20), 1.0)], today=D(2024, 3, 10))
+    assert more.bars[-1].hours == 5.0
+    assert chart.bars[-1].hours == 4.0
