@@ -27,10 +27,23 @@ from django.utils.translation import get_language
 MAX_ENTRIES = 20_000  # a few MB at most; emptied, not evicted, when full
 _answers: dict[tuple, str] = {}
 _PLAIN = (str, int)
+_ENVIRONMENT = object()  # the render context's key for resolver_environment()
+
+
+def resolver_environment() -> tuple[str, str]:
+    """What else a reversal depends on, besides the language: the script prefix and
+    the URL configuration, which Django's handler sets when a request starts and
+    nothing changes while a response renders (about 4.5 µs to read, from
+    thread-locals)."""
+    return get_script_prefix(), get_urlconf() or settings.ROOT_URLCONF
 
 
 def remembered_reverse(
-    view_name: str, args: list[Any], kwargs: dict[str, Any], current_app: str | None
+    view_name: str,
+    args: list[Any],
+    kwargs: dict[str, Any],
+    current_app: str | None,
+    environment: tuple[str, str] | None = None,
 ) -> str:
     if not all(type(a) in _PLAIN for a in args) or not all(
         type(v) in _PLAIN for v in kwargs.values()
@@ -41,8 +54,8 @@ def remembered_reverse(
         tuple(args),
         tuple(sorted(kwargs.items())),
         current_app,
-        get_script_prefix(),
-        get_urlconf() or settings.ROOT_URLCONF,
+        environment or resolver_environment(),
+        # Read each time: {% language %} changes it in the middle of a template.
         get_language(),
     )
     answer = _answers.get(key)
@@ -74,9 +87,14 @@ class RememberedURLNode(URLNode):
                 current_app = context.request.resolver_match.namespace
             except AttributeError:
                 current_app = None
+        # Read once per template rendered, not per tag: a page's tabs and rows make
+        # dozens of reversals (docs/performance.md, "Sixth round").
+        environment = context.render_context.get(_ENVIRONMENT)
+        if environment is None:
+            environment = context.render_context[_ENVIRONMENT] = resolver_environment()
         url = ""
         try:
-            url = remembered_reverse(view_name, args, kwargs, current_app)
+            url = remembered_reverse(view_name, args, kwargs, current_app, environment)
         except NoReverseMatch:
             if self.asvar is None:
                 raise

@@ -67,3 +67,27 @@ def test_another_url_configuration_is_never_answered_from_memory():
         with pytest.raises(NoReverseMatch):
             _render("{% url 'portfolio:list' %}")
     assert _render("{% url 'portfolio:list' %}") == "/portfolio/"
+
+
+def test_a_render_reads_the_prefix_and_configuration_once_and_the_next_its_own(monkeypatch):
+    from django.urls import get_script_prefix, set_script_prefix
+
+    reads = []
+    real = remembered.resolver_environment
+
+    def counting():
+        reads.append(1)
+        return real()
+
+    monkeypatch.setattr(remembered, "resolver_environment", counting)
+    source = "{% for pk in pks %}{% url 'skills:detail' pk %} {% endfor %}"
+    assert _render(source, pks=[1, 2, 3]) == "/skills/1/ /skills/2/ /skills/3/ "
+    assert len(reads) == 1
+    # The next request is served under a script prefix (a sub-path deployment).
+    before = get_script_prefix()
+    set_script_prefix("/app/")
+    try:
+        assert _render(source, pks=[1]) == "/app/skills/1/ "
+    finally:
+        set_script_prefix(before)
+    assert _render(source, pks=[1]) == "/skills/1/ "
