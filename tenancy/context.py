@@ -21,6 +21,9 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
+from django.db.backends.base.base import BaseDatabaseWrapper
+from django.db.backends.utils import CursorWrapper
+from psycopg import pq
 
 from tenancy.models import Tenant
 from tenancy.rls import TENANT_SETTING
@@ -53,22 +56,52 @@ def set_local_sql(value: str) -> str:
     return f"SET LOCAL {TENANT_SETTING} = '{value}'"
 
 
+def begin_in_tenant(connection: BaseDatabaseWrapper, cursor: CursorWrapper, value: str) -> None:
+    """Open the transaction of Django's outermost atomic block with the tenant set
+    (`value`, a tenant id or ''), in one round trip instead of two.
+
+    psycopg sends BEGIN on its own before a transaction's first statement and waits
+    for it, in pipeline mode too; SET LOCAL was then a second wait on every
+    signed-in request. Here BEGIN goes in the same query as SET LOCAL: psycopg's
+    autocommit flag is turned on while the connection is idle (no round trip), so
+    it adds no BEGIN, and the server is in the transaction from that query on.
+    Django's own flag stays off, so its atomic block ends as always: psycopg's
+    commit and rollback go by the server's transaction status, not by the flag,
+    and Django then turns autocommit on, where the two agree again. A connection
+    already in a transaction (a health check's SELECT 1 began it) only gets the
+    SET. Also for a request rolled back to its start (tenancy.transactions).
+    One reader of psycopg's flag: Django declares a server-side cursor (a
+    queryset's `.iterator()`) WITH HOLD when it is on, which inside a transaction
+    reads the same rows.
+    """
+    raw = connection.connection
+    if raw.pgconn.transaction_status == pq.TransactionStatus.IDLE:
+        raw.autocommit = True
+        cursor.execute(f"BEGIN; {set_local_sql(value)}")
+    else:
+        cursor.execute(set_local_sql(value))
+
+
 @contextmanager
 def tenant_context(tenant: Tenant | int, *, using: str = DEFAULT_DB_ALIAS) -> Iterator[None]:
     connection = connections[using]
     nested = connection.in_atomic_block
     with transaction.atomic(using=using):
         with connection.cursor() as cursor:
-            # One round trip: read the previous value (it only matters when
-            # nested: tests, a task run inline inside a request), then set.
-            # The cursor stays on the first statement's result.
-            # No bound parameter: two statements in one query only go as one round
-            # trip without any (with server-side binding, config/settings.py).
-            cursor.execute(
-                f"SELECT current_setting('{TENANT_SETTING}', true); "
-                f"{set_local_sql(str(_tenant_id(tenant)))}"
-            )
-            previous = cursor.fetchone()[0] or ""
+            if nested:
+                # One round trip: read the previous value (to put back at the
+                # end: tests, a task run inline inside a request), then set. The
+                # cursor stays on the first statement's result. No bound
+                # parameter: two statements in one query only go as one round
+                # trip without any (with server-side binding, config/settings.py).
+                cursor.execute(
+                    f"SELECT current_setting('{TENANT_SETTING}', true); "
+                    f"{set_local_sql(str(_tenant_id(tenant)))}"
+                )
+                previous = cursor.fetchone()[0] or ""
+            else:
+                begin_in_tenant(connection, cursor, str(_tenant_id(tenant)))
+                previous = ""
         token = _active_tenant.set(_tenant_id(tenant))
         try:
             yield

@@ -33,7 +33,7 @@ from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections, transaction
 from django.http import HttpRequest
 from django.urls import Resolver404, resolve
 
-from tenancy.context import set_local_sql, tenant_context
+from tenancy.context import begin_in_tenant, set_local_sql, tenant_context
 
 View = TypeVar("View", bound=Callable)
 _MARK = "outside_request_transaction"
@@ -90,9 +90,13 @@ def roll_back_request(request: HttpRequest) -> None:
         else:
             connection.savepoint_rollback(start.savepoint)
         if start.tenant_id is not None:
-            # The rollback undid the SET LOCAL too.
+            # The rollback undid the SET LOCAL too (and, outermost, ended the
+            # transaction, which begin_in_tenant opens again with it).
             with connection.cursor() as cursor:
-                cursor.execute(set_local_sql(str(start.tenant_id)))
+                if start.outermost:
+                    begin_in_tenant(connection, cursor, str(start.tenant_id))
+                else:
+                    cursor.execute(set_local_sql(str(start.tenant_id)))
     except DatabaseError:
         # The connection itself failed: leave the transaction to be rolled back
         # at its end; the error page that follows may then be Django's 500.

@@ -90,6 +90,12 @@ def count_waits(action: Callable[[], Any]) -> int:
     """How many times the client waited for PostgreSQL's answer, from libpq's trace of
     the messages it sent: one per simple Query, one per Sync (which ends a statement
     run on its own with bound parameters, or a whole pipeline)."""
+    return sum(1 for kind, _ in sent_messages(action) if kind in _WAITED)
+
+
+def sent_messages(action: Callable[[], Any]) -> list[tuple[bytes, bytes]]:
+    """The messages the client sent PostgreSQL during `action`, from libpq's trace:
+    (kind, rest of the line), e.g. (b"Query", b' "BEGIN"')."""
     raw = connection.connection.pgconn
     with tempfile.TemporaryFile() as trace:
         raw.trace(trace.fileno())
@@ -98,8 +104,12 @@ def count_waits(action: Callable[[], Any]) -> int:
         finally:
             raw.untrace()
         trace.seek(0)
-        sent = [line.split(b"\t") for line in trace.read().splitlines()]
-    return sum(1 for line in sent if len(line) > 3 and line[1] == b"F" and line[3] in _WAITED)
+        lines = [line.split(b"\t", 4) for line in trace.read().splitlines()]
+    return [
+        (line[3], line[4] if len(line) > 4 else b"")
+        for line in lines
+        if len(line) > 3 and line[1] == b"F"
+    ]
 
 
 # How libpq's trace names the two messages a client waits after.

@@ -20,6 +20,7 @@ from config.errors import Conflict, show_refusals_with
 from skills.models import Skill
 from tenancy.models import Tenant
 from tests.factories import SkillFactory
+from tests.utils import sent_messages
 
 WRITTEN = "Written by the failing view"
 commit_callbacks: list[str] = []
@@ -143,3 +144,26 @@ def test_a_page_that_succeeds_sends_no_savepoint(alice):
     assert response.status_code == 200
     statements = [query["sql"] for query in captured.captured_queries]
     assert not [sql for sql in statements if "SAVEPOINT" in sql.upper()], statements
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_request_begins_its_transaction_with_its_tenant_in_one_query(alice, in_tenant):
+    """BEGIN goes with the tenant's SET LOCAL (tenancy.context.begin_in_tenant): one
+    wait, not two; the write commits, its callback runs, and afterwards Django and
+    psycopg agree that the connection is back in autocommit."""
+    commit_callbacks.clear()
+    client = Client()
+    client.force_login(alice)
+    connection.ensure_connection()
+    with override_settings(ROOT_URLCONF=__name__):
+        sent = sent_messages(lambda: client.get("/write/"))
+
+    queries = [text for kind, text in sent if kind == b"Query"]
+    assert f"BEGIN; SET LOCAL app.current_tenant_id = '{alice.tenant_id}'".encode() in b"".join(
+        queries
+    )
+    assert not [text for text in queries if text.strip() == b'"BEGIN"'], queries
+    assert _skill_names(in_tenant, alice) == [WRITTEN]
+    assert commit_callbacks == ["/write/"]
+    assert connection.get_autocommit()
+    assert connection.connection.autocommit
